@@ -1,0 +1,120 @@
+package ftp
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Classes of server reply errors, matching Python's ftplib exceptions.
+// An *Error is one of them through errors.Is:
+//
+//	if errors.Is(err, ftp.ErrPerm) { ... } // a 5xx reply
+var (
+	// ErrReply is the class of a reply the client did not expect, such as
+	// a 1xx or 3xx where a 2xx was required, or a 2xx other than the
+	// one a command needs (ftplib's error_reply).
+	ErrReply = errors.New("ftp: unexpected reply")
+
+	// ErrTemp is the class of a transient negative reply, code 4xx
+	// (ftplib's error_temp).
+	ErrTemp = errors.New("ftp: transient negative reply")
+
+	// ErrPerm is the class of a permanent negative reply, code 5xx
+	// (ftplib's error_perm).
+	ErrPerm = errors.New("ftp: permanent negative reply")
+
+	// ErrProto is the class of a reply that breaks the protocol: no valid
+	// reply code, or a 150/227/229/257 reply whose text cannot be parsed
+	// (ftplib's error_proto).
+	ErrProto = errors.New("ftp: protocol error")
+)
+
+// Client-side errors. They are returned as they are or wrapped with
+// context; test them with errors.Is.
+var (
+	// ErrLineTooLong reports a reply line, or a line of a RetrLines or
+	// StorLines transfer, longer than the configured maximum line length.
+	ErrLineTooLong = errors.New("ftp: line too long")
+
+	// ErrIllegalNewline reports a command or argument holding a CR or LF.
+	// Nothing is sent to the server when it is returned.
+	ErrIllegalNewline = errors.New("ftp: illegal newline character in command")
+
+	// ErrClosed reports a call on a connection that was closed, or that was
+	// marked broken because an earlier failure left its state unknown.
+	ErrClosed = errors.New("ftp: connection closed")
+
+	// ErrBusy reports a call made while another call, or an open data
+	// transfer, holds the connection.
+	ErrBusy = errors.New("ftp: connection busy")
+
+	// ErrAlreadyTLS reports an AUTH on a control connection that is
+	// already protected by TLS.
+	ErrAlreadyTLS = errors.New("ftp: already using TLS")
+
+	// ErrNotTLS reports a call that needs TLS (CCC, PROT) on a control
+	// connection that is not protected.
+	ErrNotTLS = errors.New("ftp: not using TLS")
+)
+
+// Error is a reply from the server that the client did not accept. Its
+// class (ErrReply, ErrTemp, ErrPerm or ErrProto) is reachable through
+// errors.Is.
+type Error struct {
+	// Code is the three-digit reply code, or 0 when the reply had none.
+	Code int
+	// Msg is the whole reply text as received, lines joined by "\n"
+	// without a trailing newline; Python's str(exc).
+	Msg string
+
+	class error
+}
+
+// Error returns the reply text.
+func (e *Error) Error() string { return e.Msg }
+
+// Is reports whether target is the class of e: ErrReply, ErrTemp, ErrPerm
+// or ErrProto.
+func (e *Error) Is(target error) bool { return target != nil && target == e.class }
+
+// Temporary reports whether the reply was a transient negative one (4xx).
+func (e *Error) Temporary() bool { return e.class == ErrTemp }
+
+// newError returns an *Error of the given class for the reply text resp.
+// The code is taken from the first three characters when they are digits.
+func newError(class error, resp string) *Error {
+	return &Error{Code: replyCode(resp), Msg: resp, class: class}
+}
+
+// replyError classifies resp as ftplib's getresp does: 4xx is ErrTemp, 5xx
+// is ErrPerm, 1xx to 3xx is ErrReply (the caller did not expect it), and
+// anything else is ErrProto.
+func replyError(resp string) *Error {
+	var class error
+	switch {
+	case len(resp) > 0 && resp[0] == '4':
+		class = ErrTemp
+	case len(resp) > 0 && resp[0] == '5':
+		class = ErrPerm
+	case len(resp) > 0 && resp[0] >= '1' && resp[0] <= '3':
+		class = ErrReply
+	default:
+		class = ErrProto
+	}
+	return newError(class, resp)
+}
+
+// replyCode returns the numeric code of resp, or 0 if resp does not start
+// with three digits.
+func replyCode(resp string) int {
+	if len(resp) < 3 {
+		return 0
+	}
+	for i := 0; i < 3; i++ {
+		if resp[i] < '0' || resp[i] > '9' {
+			return 0
+		}
+	}
+	n, _ := strconv.Atoi(resp[:3])
+	return n
+}

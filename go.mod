@@ -1,0 +1,3 @@
+module github.com/ftplib-go/ftp
+
+go 1.23
