@@ -395,6 +395,7 @@ func parseMLSxFacts(raw, s string) (Entry, error) {
 		return Entry{}, parseErr("MLSx", raw, "empty name")
 	}
 	facts := make(map[string]string, n)
+	var tf typedFacts
 	for q := 0; q < p; {
 		semi := q + strings.IndexByte(s[q:], ';')
 		fact := s[q:semi]
@@ -406,20 +407,45 @@ func parseMLSxFacts(raw, s string) (Entry, error) {
 		if strings.IndexByte(fact[:eq], ' ') >= 0 {
 			return Entry{}, parseErr("MLSx", raw, "space in fact name "+strconv.Quote(fact[:eq]))
 		}
-		facts[factKey(fact[:eq])] = fact[eq+1:]
+		k, v := factKey(fact[:eq]), fact[eq+1:]
+		facts[k] = v
+		tf.note(k, v)
 	}
 	e := Entry{Name: name, Type: TypeOther, Size: -1, Facts: facts, Raw: raw}
-	if err := e.applyFacts(); err != "" {
+	if err := e.applyFacts(&tf); err != "" {
 		return Entry{}, parseErr("MLSx", raw, err)
 	}
 	return e, nil
 }
 
-// applyFacts sets the typed fields of e from e.Facts. It returns a reason
-// when a fact is malformed.
-func (e *Entry) applyFacts() string {
-	if t, ok := e.Facts["type"]; ok {
-		switch {
+// typedFacts holds the last value of each fact that sets a typed Entry
+// field, so that applyFacts needs no map lookups.
+type typedFacts struct {
+	typ, size, sizd, modify, mode                 string
+	hasType, hasSize, hasSizd, hasModify, hasMode bool
+}
+
+// note records fact k=v if k names a typed fact; k is lower case.
+func (tf *typedFacts) note(k, v string) {
+	switch k {
+	case "type":
+		tf.typ, tf.hasType = v, true
+	case "size":
+		tf.size, tf.hasSize = v, true
+	case "sizd":
+		tf.sizd, tf.hasSizd = v, true
+	case "modify":
+		tf.modify, tf.hasModify = v, true
+	case "unix.mode":
+		tf.mode, tf.hasMode = v, true
+	}
+}
+
+// applyFacts sets the typed fields of e from the facts in tf. It returns a
+// reason when a fact is malformed.
+func (e *Entry) applyFacts(tf *typedFacts) string {
+	if tf.hasType {
+		switch t := tf.typ; {
 		case asciiEqualFold(t, "file"):
 			e.Type = TypeFile
 		case asciiEqualFold(t, "dir"):
@@ -441,27 +467,27 @@ func (e *Entry) applyFacts() string {
 			}
 		}
 	}
-	if v, ok := e.Facts["size"]; ok {
+	if v := tf.size; tf.hasSize {
 		n, ok := atoi(v)
 		if !ok {
 			return "bad size fact " + strconv.Quote(v)
 		}
 		e.Size = n
-	} else if v, ok := e.Facts["sizd"]; ok {
+	} else if v := tf.sizd; tf.hasSizd {
 		n, ok := atoi(v)
 		if !ok {
 			return "bad sizd fact " + strconv.Quote(v)
 		}
 		e.Size = n
 	}
-	if v, ok := e.Facts["modify"]; ok {
+	if v := tf.modify; tf.hasModify {
 		t, ok := parseMLSxTime(v)
 		if !ok {
 			return "bad modify fact " + strconv.Quote(v)
 		}
 		e.ModTime = t
 	}
-	if v, ok := e.Facts["unix.mode"]; ok {
+	if v := tf.mode; tf.hasMode {
 		m, ok := parseOctal(v)
 		if !ok {
 			return "bad UNIX.mode fact " + strconv.Quote(v)
