@@ -61,7 +61,8 @@ func (t EntryType) String() string {
 }
 
 // Entry is one line of a directory listing, parsed by [ParseMLSx] or
-// [ParseList]. Its strings are substrings of the line it came from.
+// [ParseList]. Name, Target, Raw and the fact values are substrings of
+// the line it came from.
 type Entry struct {
 	// Name is the entry's name exactly as the server sent it: it may hold
 	// spaces (leading ones too), ';', '=' and UTF-8. A LIST symlink's
@@ -137,6 +138,14 @@ func (e *ParseError) Error() string {
 
 // Is reports whether target is ErrProto, the class of every ParseError.
 func (e *ParseError) Is(target error) bool { return target == ErrProto }
+
+// quoteCut quotes s for an error reason, cut to 40 bytes.
+func quoteCut(s string) string {
+	if len(s) > 40 {
+		return strconv.Quote(s[:40]) + "..."
+	}
+	return strconv.Quote(s)
+}
 
 func parseErr(format, line, reason string) error {
 	return &ParseError{Format: format, Line: line, Reason: reason}
@@ -240,7 +249,8 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && asciiEqualFold(s[:len(prefix)], prefix)
 }
 
-// typeDirNames gives "." and ".." in a LIST listing the MLSx types.
+// dirType returns the type of a LIST directory called name: "." and ".."
+// get the MLSx types cdir and pdir.
 func dirType(name string) EntryType {
 	switch name {
 	case ".":
@@ -402,10 +412,10 @@ func parseMLSxFacts(raw, s string) (Entry, error) {
 		q = semi + 1
 		eq := strings.IndexByte(fact, '=')
 		if eq <= 0 {
-			return Entry{}, parseErr("MLSx", raw, "fact without name=value: "+strconv.Quote(fact))
+			return Entry{}, parseErr("MLSx", raw, "fact without name=value: "+quoteCut(fact))
 		}
 		if strings.IndexByte(fact[:eq], ' ') >= 0 {
-			return Entry{}, parseErr("MLSx", raw, "space in fact name "+strconv.Quote(fact[:eq]))
+			return Entry{}, parseErr("MLSx", raw, "space in fact name "+quoteCut(fact[:eq]))
 		}
 		k, v := factKey(fact[:eq]), fact[eq+1:]
 		facts[k] = v
@@ -470,27 +480,27 @@ func (e *Entry) applyFacts(tf *typedFacts) string {
 	if v := tf.size; tf.hasSize {
 		n, ok := atoi(v)
 		if !ok {
-			return "bad size fact " + strconv.Quote(v)
+			return "bad size fact " + quoteCut(v)
 		}
 		e.Size = n
 	} else if v := tf.sizd; tf.hasSizd {
 		n, ok := atoi(v)
 		if !ok {
-			return "bad sizd fact " + strconv.Quote(v)
+			return "bad sizd fact " + quoteCut(v)
 		}
 		e.Size = n
 	}
 	if v := tf.modify; tf.hasModify {
 		t, ok := parseMLSxTime(v)
 		if !ok {
-			return "bad modify fact " + strconv.Quote(v)
+			return "bad modify fact " + quoteCut(v)
 		}
 		e.ModTime = t
 	}
 	if v := tf.mode; tf.hasMode {
 		m, ok := parseOctal(v)
 		if !ok {
-			return "bad UNIX.mode fact " + strconv.Quote(v)
+			return "bad UNIX.mode fact " + quoteCut(v)
 		}
 		e.Mode |= unixPerm(m)
 	}
@@ -623,14 +633,14 @@ func ParseUnixList(line string, now time.Time) (Entry, error) {
 	var ok bool
 	e.Type, e.Mode, ok = unixMode(line[:10])
 	if !ok {
-		return Entry{}, parseErr("Unix", line, "bad mode "+strconv.Quote(line[:10]))
+		return Entry{}, parseErr("Unix", line, "bad mode "+quoteCut(line[:10]))
 	}
 	p := 10
 	if c := line[p]; c == '+' || c == '.' || c == '@' {
 		p++
 	}
 	if p >= len(line) || !isSpace(line[p]) {
-		return Entry{}, parseErr("Unix", line, "bad mode "+strconv.Quote(line[:p]))
+		return Entry{}, parseErr("Unix", line, "bad mode "+quoteCut(line[:p]))
 	}
 
 	var f [maxUnixFields]span
@@ -964,7 +974,7 @@ func ParseDOSList(line string) (Entry, error) {
 	default:
 		n, ok := atoi(sz)
 		if !ok {
-			return bad("bad size " + strconv.Quote(sz))
+			return bad("bad size " + quoteCut(sz))
 		}
 		e.Type, e.Size = TypeFile, n
 	}
@@ -1030,20 +1040,20 @@ func ParseEPLF(line string) (Entry, error) {
 		case 's':
 			n, ok := atoi(fact[1:])
 			if !ok {
-				return Entry{}, parseErr("EPLF", line, "bad size fact "+strconv.Quote(fact))
+				return Entry{}, parseErr("EPLF", line, "bad size fact "+quoteCut(fact))
 			}
 			e.Size = n
 		case 'm':
 			n, ok := atoi(fact[1:])
 			if !ok {
-				return Entry{}, parseErr("EPLF", line, "bad time fact "+strconv.Quote(fact))
+				return Entry{}, parseErr("EPLF", line, "bad time fact "+quoteCut(fact))
 			}
 			e.ModTime = time.Unix(n, 0).UTC()
 		case 'u':
 			if len(fact) > 1 && fact[1] == 'p' {
 				m, ok := parseOctal(fact[2:])
 				if !ok {
-					return Entry{}, parseErr("EPLF", line, "bad permission fact "+strconv.Quote(fact))
+					return Entry{}, parseErr("EPLF", line, "bad permission fact "+quoteCut(fact))
 				}
 				e.Mode |= unixPerm(m)
 			}
