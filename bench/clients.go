@@ -104,7 +104,7 @@ func curlArgs(s *Scenario, remote, local, tmp string) []string {
 		}
 		p := filepath.Join(tmp, "curl-small.cfg")
 		os.WriteFile(p, []byte(cfg.String()), 0o600)
-		a = append(a, "-K", p)
+		a = append(a, "--fail-early", "-K", p)
 	}
 	return a
 }
@@ -174,6 +174,9 @@ func runClient(fx *Fixtures, s *Scenario, c *Client, pollRSS bool, extra []strin
 	close(stop)
 	wg.Wait()
 	if err != nil {
+		if strings.HasPrefix(stderr.String(), "pending:") {
+			return Sample{}, errPending
+		}
 		return Sample{}, fmt.Errorf("%v: %s", err, firstLine(stderr.String()+stdout.String()))
 	}
 	m := Sample{Wall: wall, HWM: polled}

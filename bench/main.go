@@ -195,8 +195,8 @@ func run(cfg Config, env Env, only, onlyClients map[string]bool) error {
 					res.Add(s, c, Sample{Err: err.Error()})
 					continue
 				}
-				fmt.Printf("  %-8s %-10s %8.3f s  user %.3f sys %.3f  rss %s\n", s.Key, c.Key,
-					m.Wall.Seconds(), m.User.Seconds(), m.Sys.Seconds(), mib(m.PeakRSS()))
+				fmt.Printf("  %-8s %-10s %8.3f s  user %.3f sys %.3f  rss %s (ru_maxrss %s)\n", s.Key, c.Key,
+					m.Wall.Seconds(), m.User.Seconds(), m.Sys.Seconds(), mib(m.PeakRSS()), mib(m.MaxRSS))
 				res.Add(s, c, m)
 			}
 		}

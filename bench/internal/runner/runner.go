@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,10 @@ type Job struct {
 	N                int    // number of small files
 	Repeat           int    // run the operation this many times (profiling)
 }
+
+// ErrPending is returned by a runner for a job its client cannot do yet;
+// the runner exits with status 3 and the driver reports "pending".
+var ErrPending = errors.New("pending: not implemented by this client yet")
 
 // Session is one logged-in client connection.
 type Session interface {
@@ -120,6 +125,10 @@ func Main(open func(*Job) (Session, error)) {
 	err := run(&j, open, cpuprofile)
 	if err == nil && memprofile != "" {
 		err = writeHeap(memprofile)
+	}
+	if errors.Is(err, ErrPending) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
