@@ -132,10 +132,12 @@ func (m Sample) PeakRSS() int64 {
 // runOne runs client c on scenario s once, checks the outcome and cleans
 // up what the run produced.
 func runOne(fx *Fixtures, s *Scenario, c *Client, pollRSS bool) (Sample, error) {
-	return runClient(fx, s, c, pollRSS, nil)
+	return runClient(fx, s, c, pollRSS, nil, nil)
 }
 
-func runClient(fx *Fixtures, s *Scenario, c *Client, pollRSS bool, extra []string) (Sample, error) {
+// runClient is runOne with extra runner flags (Go runners only) and a
+// wrapper command (such as strace) put in front of the command line.
+func runClient(fx *Fixtures, s *Scenario, c *Client, pollRSS bool, extra, wrap []string) (Sample, error) {
 	if c.Pending != "" {
 		return Sample{}, errPending
 	}
@@ -150,6 +152,7 @@ func runClient(fx *Fixtures, s *Scenario, c *Client, pollRSS bool, extra []strin
 	if len(extra) > 0 {
 		argv = append(argv[:1:1], append(extra, argv[1:]...)...)
 	}
+	argv = append(wrap[:len(wrap):len(wrap)], argv...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

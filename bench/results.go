@@ -41,6 +41,7 @@ type Target struct {
 	Unit     string   // "x" for ratios
 	Value    float64  // measured; NaN when not measurable
 	Ref      string   // which client was the reference
+	RefKey   string
 	Pass     bool
 	Why      string // when not measurable
 }
@@ -170,7 +171,7 @@ func (r *Results) Evaluate() {
 					continue
 				}
 				if v := r.Med(s, c, wall); v < best {
-					best, t.Ref = v, c.Name
+					best, t.Ref, t.RefKey = v, c.Name, c.Key
 				}
 			}
 			if math.IsInf(best, 1) {
@@ -280,10 +281,10 @@ func profileMisses(fx *Fixtures, r *Results) {
 				repeat = int(math.Min(40, math.Max(1, math.Ceil(3/w))))
 			}
 			extra = []string{"-cpuprofile", p, "-repeat", fmt.Sprint(repeat)}
-			top = []string{"go", "tool", "pprof", "-top", "-nodecount=20", "bin/ours", p}
+			top = []string{"go", "tool", "pprof", "-top", "-cum", "-nodecount=25", "bin/ours", p}
 		}
 		fmt.Printf("profiling: %s\n", label)
-		if _, err := runClient(fx, s, ours, false, extra); err != nil {
+		if _, err := runClient(fx, s, ours, false, extra, nil); err != nil {
 			r.Profiles = append(r.Profiles, Profile{Target: label, Top: "profiling failed: " + err.Error()})
 			continue
 		}
@@ -294,7 +295,44 @@ func profileMisses(fx *Fixtures, r *Results) {
 		}
 		r.Profiles = append(r.Profiles, Profile{Target: label,
 			Cmd: fmt.Sprintf("bin/ours %s ... ; %s", strings.Join(extra, " "), strings.Join(top, " ")), Top: text})
+		if t.Unit == "x" {
+			cs := []*Client{ours, r.client(t.RefKey)}
+			if t.RefKey != "raw" {
+				cs = append(cs, r.client("raw"))
+			}
+			for _, c := range cs {
+				if sc := syscalls(fx, s, c); sc != "" {
+					r.Profiles = append(r.Profiles, Profile{
+						Target: fmt.Sprintf("%s: system calls of %s (one run, strace -f -c)", s.Title, c.Name),
+						Top:    sc})
+				}
+			}
+		}
 	}
+}
+
+// syscalls runs c once under strace -f -c and returns the busiest rows of
+// its summary, or "" when strace is not available.
+func syscalls(fx *Fixtures, s *Scenario, c *Client) string {
+	if c == nil || c.Pending != "" {
+		return ""
+	}
+	if _, err := exec.LookPath("strace"); err != nil {
+		return ""
+	}
+	out := filepath.Join("bin", "profiles", s.Key+"-"+c.Key+".strace")
+	if _, err := runClient(fx, s, c, false, nil, []string{"strace", "-f", "-c", "-S", "calls", "-o", out}); err != nil {
+		return "strace run failed: " + err.Error()
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 14 {
+		lines = append(lines[:14], "...")
+	}
+	return strings.Join(lines, "\n")
 }
 
 func mib(n int64) string {
