@@ -72,19 +72,27 @@ apt_install() {
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; made_policy=1
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >"$LOG/apt.log" 2>&1 ||
-		{ [ $made_policy = 1 ] && rm -f "$policy"; tail -20 "$LOG/apt.log" >&2; die "apt-get install failed"; }
+	local ok=0
+	for _ in 1 2; do
+		if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"${missing[@]}" >>"$LOG/apt.log" 2>&1; then
+			ok=1; break
+		fi
+		APT_UPDATED=0; apt_update_once force # stale lists: the mirror may have moved on
+	done
 	[ $made_policy = 1 ] && rm -f "$policy"
+	[ $ok = 1 ] || { tail -20 "$LOG/apt.log" >&2; die "apt-get install failed (log: $LOG/apt.log)"; }
 	return 0
 }
 
 APT_UPDATED=0
-apt_update_once() {
+apt_update_once() { # [force]
 	[ $APT_UPDATED = 1 ] && return 0
 	# A fresh machine has empty lists; refresh them if older than an hour.
-	if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -1)" ]; then
+	if [ "${1:-}" = force ] ||
+		[ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -1)" ]; then
 		log "apt-get update"
-		apt-get update -q >"$LOG/apt-update.log" 2>&1 || { tail -5 "$LOG/apt-update.log" >&2; die "apt-get update failed"; }
+		apt-get update -q >>"$LOG/apt.log" 2>&1 || { tail -5 "$LOG/apt.log" >&2; die "apt-get update failed"; }
 	fi
 	APT_UPDATED=1
 }
@@ -99,7 +107,6 @@ deb_lib_deps() {
 
 install_packages() {
 	mkdir -p "$DEBDIR" "$PKGROOT"
-	apt_install "${APT_PKGS[@]}"
 	local stamp="$PKGROOT/.unpacked" want p have=1
 	want="$(printf '%s\n' "${DL_PKGS[@]}")"
 	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
@@ -112,16 +119,20 @@ install_packages() {
 		rm -f "$DEBDIR"/*.deb
 		# _apt must be able to write the download directory.
 		chmod 777 "$DEBDIR"
-		(cd "$DEBDIR" && apt-get download -q "${DL_PKGS[@]}" >"$LOG/apt-download.log" 2>&1) ||
-			{ tail -5 "$LOG/apt-download.log" >&2; die "apt-get download failed"; }
+		if ! (cd "$DEBDIR" && apt-get download -q "${DL_PKGS[@]}" >>"$LOG/apt.log" 2>&1); then
+			APT_UPDATED=0; apt_update_once force
+			(cd "$DEBDIR" && apt-get download -q "${DL_PKGS[@]}" >>"$LOG/apt.log" 2>&1) ||
+				{ tail -5 "$LOG/apt.log" >&2; die "apt-get download failed"; }
+		fi
 		chmod 755 "$DEBDIR"
 		rm -rf "$PKGROOT"; mkdir -p "$PKGROOT"
 		for p in "$DEBDIR"/*.deb; do dpkg-deb -x "$p" "$PKGROOT"; done
 		printf '%s\n' "$want" >"$stamp"
 	fi
+	# One apt-get run for everything (each run costs seconds of dpkg work).
 	local libs
 	mapfile -t libs < <(deb_lib_deps)
-	apt_install "${libs[@]}"
+	apt_install "${APT_PKGS[@]}" "${libs[@]}"
 	# Fail early, with the reason, if a shared library is still missing.
 	local bin
 	for bin in "$PKGROOT/usr/sbin/proftpd" "$PKGROOT/usr/lib/proftpd/mod_tls.so" "$PKGROOT/usr/sbin/pure-ftpd"; do
