@@ -276,48 +276,51 @@ write_configs() {
 	install -m 644 "$HERE/pyftpd.py" "$CONF/pyftpd.py"
 }
 
-# The command line that starts server $1 in the foreground.
+# Sets CMD to the command line that starts server $1 in the foreground.
 server_cmd() { # name port pmin pmax
 	local name="$1" port="$2" pmin="$3" pmax="$4"
 	case "$name" in
-	vsftpd-*) echo /usr/sbin/vsftpd "$CONF/$name.conf" ;;
-	proftpd) echo "$PKGROOT/usr/sbin/proftpd" -n -c "$CONF/$name.conf" ;;
+	vsftpd-*) CMD=(/usr/sbin/vsftpd "$CONF/$name.conf") ;;
+	proftpd) CMD=("$PKGROOT/usr/sbin/proftpd" -n -c "$CONF/$name.conf") ;;
 	pure-ftpd)
 		# -Y 1: TLS optional; -2: key+cert file; -A: chroot everyone;
 		# -E: no anonymous; -H: no DNS; -c/-C: client limits (<= half the range).
-		echo "$PKGROOT/usr/sbin/pure-ftpd" -S "$HOST,$port" -4 -l "puredb:$CONF/pure-ftpd.pdb" \
-			-E -A -H -Y 1 -2 "$TLS/pure-ftpd.pem" -p "$pmin:$pmax" -c 90 -C 90 -d
+		CMD=("$PKGROOT/usr/sbin/pure-ftpd" -S "$HOST,$port" -4 -l "puredb:$CONF/pure-ftpd.pdb"
+			-E -A -H -Y 1 -2 "$TLS/pure-ftpd.pem" -p "$pmin:$pmax" -c 90 -C 90 -d)
 		;;
 	pyftpdlib-*)
-		local tls=""
-		[ "$name" = pyftpdlib-tls ] && tls="--tls --cert $TLS/cert.pem --key $TLS/key.pem"
-		echo setpriv --reuid="$FTP_USER" --regid="$FTP_USER" --clear-groups \
-			"$PY" "$CONF/pyftpd.py" --host "$HOST" --port "$port" --user "$FTP_USER" \
-			--password "$FTP_PASS" --root "$FTPI_HOMES/$name" --passive "$pmin:$pmax" $tls
+		CMD=(setpriv --reuid="$FTP_USER" --regid="$FTP_USER" --clear-groups
+			"$PY" "$CONF/pyftpd.py" --host "$HOST" --port "$port" --user "$FTP_USER"
+			--password "$FTP_PASS" --root "$FTPI_HOMES/$name" --passive "$pmin:$pmax")
+		if [ "$name" = pyftpdlib-tls ]; then
+			CMD+=(--tls --cert "$TLS/cert.pem" --key "$TLS/key.pem")
+		fi
 		;;
 	esac
 }
 
-implicit_flag() { [ "$1" = vsftpd-implicit ] && echo --implicit || true; }
 
 # --- process control --------------------------------------------------------
 
-# Live (non-zombie) processes of process group $1. Zombies count as gone:
-# on some machines PID 1 reaps orphans only every second or two.
-group_members() { # pgid
-	local st rest state ppid pgrp
+# Which of the process groups given as arguments still have a live
+# (non-zombie) member. Zombies count as gone: on some machines PID 1 reaps
+# orphans only every second or two.
+live_groups() { # pgid...
+	local st rest state pgrp g
+	declare -A want=() seen=()
+	for g in "$@"; do want[$g]=1; done
 	for st in /proc/[0-9]*/stat; do
-		read -r rest <"$st" 2>/dev/null || continue
+		read -r rest 2>/dev/null <"$st" || continue
 		rest="${rest##*) }"
-		read -r state ppid pgrp _ <<<"$rest"
-		[ "$pgrp" = "$1" ] && [ "$state" != Z ] && echo "${st//[^0-9]/}"
+		read -r state _ pgrp _ <<<"$rest"
+		[ "$state" != Z ] && [ -n "${want[$pgrp]:-}" ] && seen[$pgrp]=1
 	done
-	return 0
+	for g in "${!seen[@]}"; do echo "$g"; done
 }
 
 proc_alive() { # pid
 	local rest
-	read -r rest <"/proc/$1/stat" 2>/dev/null || return 1
+	read -r rest 2>/dev/null <"/proc/$1/stat" || return 1
 	rest="${rest##*) }"
 	[ "${rest%% *}" != Z ]
 }
@@ -331,40 +334,22 @@ pid_alive() { # pidfile -> prints pid if the recorded process still runs
 	echo "$pid"
 }
 
-stop_one() { # name
-	local name="$1" pf="$RUN/$1.pid" pid i
-	if pid="$(pid_alive "$pf")"; then
-		# Each server runs in its own session/process group (setsid): stop the
-		# listener and its per-connection children together.
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 50); do
-			[ -z "$(group_members "$pid")" ] && break
-			sleep 0.1
-		done
-		if [ -n "$(group_members "$pid")" ]; then
-			log "$name: process group $pid did not stop, sending KILL"
-			kill -KILL -- "-$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f "$pf"
-}
-
 start_one() { # name port pmin pmax
-	local name="$1" cmd
-	read -r -a cmd <<<"$(server_cmd "$@")"
+	local name="$1" CMD=()
+	server_cmd "$@"
 	: >"$LOG/$name.out"
-	setsid "${cmd[@]}" </dev/null >>"$LOG/$name.out" 2>&1 &
+	setsid "${CMD[@]}" </dev/null >>"$LOG/$name.out" 2>&1 &
 	echo $! >"$RUN/$name.pid"
 }
 
 probe() { # name port [timeout] -> prints the first line of the 220 banner
-	"$PY" "$HERE/ftpcheck.py" probe --port "$2" $(implicit_flag "$1") --cafile "$TLS/ca.pem" \
-		--timeout "${3:-2}"
+	local args=(probe --port "$2" --cafile "$TLS/ca.pem" --timeout "${3:-2}")
+	[ "$1" = vsftpd-implicit ] && args+=(--implicit)
+	"$PY" "$HERE/ftpcheck.py" "${args[@]}"
 }
 
 wait_220() { # name port
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		probe "$1" "$2" 1 >/dev/null 2>&1 && return 0
 		if ! pid_alive "$RUN/$1.pid" >/dev/null; then
 			log "$1: exited during start-up; last log lines:"; tail -15 "$LOG/$1.out" >&2
@@ -431,11 +416,28 @@ cmd_up() {
 }
 
 cmd_down() {
-	local line name port pmin
+	local line name port pmin pid groups=() live
+	# Each server runs in its own session and process group (setsid): stop
+	# every listener with its per-connection children, all at once.
 	for line in "${SERVERS[@]}"; do
 		read -r name port pmin <<<"$line"
-		stop_one "$name"
+		if pid="$(pid_alive "$RUN/$name.pid")"; then
+			kill -TERM -- "-$pid" 2>/dev/null || true
+			groups+=("$pid")
+		fi
+		rm -f "$RUN/$name.pid"
 	done
+	if [ ${#groups[@]} -gt 0 ]; then
+		for _ in $(seq 50); do
+			live="$(live_groups "${groups[@]}")"
+			[ -z "$live" ] && break
+			sleep 0.1
+		done
+		for pid in $live; do
+			log "process group $pid did not stop on TERM, sending KILL"
+			kill -KILL -- "-$pid" 2>/dev/null || true
+		done
+	fi
 	[ "${1:-}" = quiet ] || log "down: all stopped"
 }
 
