@@ -296,6 +296,11 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 	if err := c.checkCmd(cmd); err != nil {
 		return nil, err
 	}
+	if o.hasRest {
+		if err := c.checkCmd("REST " + o.rest); err != nil {
+			return nil, err
+		}
+	}
 	stop, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
