@@ -521,6 +521,12 @@ func (d *DataConn) buffer(n int) []byte {
 // reply announced is an error wrapping io.ErrUnexpectedEOF. Close is safe
 // to call more than once: later calls return the first result.
 func (d *DataConn) Close() error {
+	if !d.upload && !d.eof && d.size >= 0 && d.n >= d.size && !d.closed.Load() {
+		// All the announced bytes were read: one more read sees the end
+		// of the data, and the transfer needs no ABOR.
+		var one [1]byte
+		_, _ = d.Read(one[:])
+	}
 	ran, err := d.finish(false)
 	if ran && d.buf != nil && len(*d.buf) == defaultBufSize {
 		bufPool.Put(d.buf)

@@ -2,12 +2,14 @@ package ftp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRetrBinaryTranscript(t *testing.T) {
@@ -818,5 +820,144 @@ func TestBusy(t *testing.T) {
 	}
 	if _, err := c.Noop(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRetrExactSizeNeedsNoAbort(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		s.expect("RETR f")
+		dc := s.accept(ln)
+		s.send("150 Opening BINARY mode data connection for f (5 bytes)")
+		sendData(t, dc, "12345")
+		s.send("226 ok")
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, nil)
+	ctx := ctxT(t)
+	d, err := c.Retr(ctx, "RETR f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(d, make([]byte, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil || d.Reply() != "226 ok" {
+		t.Fatalf("Close = %v, %q", err, d.Reply())
+	}
+	if _, err := c.Noop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	f.wait()
+	if strings.Contains(f.received(), "ABOR") {
+		t.Errorf("ABOR sent: %q", f.received())
+	}
+}
+
+func TestRetrLinesLatin1AndDebug(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE A", "200 ascii")
+		ln := s.pasv()
+		s.expect("LIST")
+		dc := s.accept(ln)
+		s.send("150 here")
+		sendData(t, dc, "caf\xe9\r\n")
+		s.send("226 ok")
+	})
+	var out bytes.Buffer
+	c := dialFake(t, f, &Dialer{Encoding: Latin1, Debug: 3, DebugOutput: &out})
+	var lines []string
+	if _, err := c.RetrLines(ctxT(t), "LIST", func(l string) error { lines = append(lines, l); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 || lines[0] != "café" {
+		t.Fatalf("lines %q", lines)
+	}
+	if !strings.Contains(out.String(), "*retr* 'café\\n'\n") {
+		t.Errorf("debug output lacks *retr*:\n%s", out.String())
+	}
+}
+
+func TestDataTimeoutAbortsAndStaysInStep(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		s.expect("RETR slow")
+		dc := s.accept(ln)
+		s.send("150 go")
+		// No data: the client's per-operation timeout fires.
+		s.expect("ABOR")
+		if dc != nil {
+			dc.Close()
+		}
+		s.send("426 aborted", "226 abort ok")
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, &Dialer{Timeout: 200 * time.Millisecond})
+	_, err := c.RetrBinary(ctxT(t), "RETR slow", io.Discard)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	if _, err := c.Noop(ctxT(t)); err != nil {
+		t.Fatalf("Conn not in step after a data timeout: %v", err)
+	}
+}
+
+func TestCancelDuringTransferBreaksConn(t *testing.T) {
+	release := make(chan struct{})
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		s.expect("RETR slow")
+		dc := s.accept(ln)
+		s.send("150 go")
+		<-release
+		if dc != nil {
+			dc.Close()
+		}
+	})
+	defer close(release)
+	c := dialFake(t, f, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.RetrBinary(ctx, "RETR slow", io.Discard)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+	if _, err := c.Noop(ctxT(t)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("next call: %v, want ErrClosed", err)
+	}
+}
+
+func TestActiveAcceptTimeoutReadsFinalReply(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		line := s.readLine()
+		if !strings.HasPrefix(line, "PORT ") {
+			t.Errorf("got %q", line)
+			return
+		}
+		s.send("200 ok")
+		s.expect("LIST")
+		// Never connects: the client's accept times out, then it reads
+		// the final reply so that it stays in step.
+		s.send("150 will connect", "425 Can't open data connection")
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, &Dialer{Active: true, Timeout: 100 * time.Millisecond})
+	_, err := c.TransferCmd(ctxT(t), "LIST")
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("got %v, want an accept timeout", err)
+	}
+	if _, err := c.Noop(ctxT(t)); err != nil {
+		t.Fatalf("Conn not in step: %v", err)
 	}
 }
