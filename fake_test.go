@@ -20,7 +20,7 @@ const guard = 10 * time.Second
 // script runs in a goroutine against one control connection; it records
 // every byte the client sends on the control connection.
 type fakeServer struct {
-	t    *testing.T
+	t    testing.TB
 	ln   net.Listener
 	addr string
 	done chan struct{}
@@ -33,7 +33,7 @@ type fakeServer struct {
 
 // session is the server side of one control connection.
 type session struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *fakeServer
 	conn net.Conn
 	br   *bufio.Reader
@@ -42,7 +42,7 @@ type session struct {
 
 // newFake starts a fake server on network ("tcp4" or "tcp6") loopback and
 // runs script on the first connection.
-func newFakeNet(t *testing.T, network string, script func(s *session)) *fakeServer {
+func newFakeNet(t testing.TB, network string, script func(s *session)) *fakeServer {
 	t.Helper()
 	host := "127.0.0.1"
 	if network == "tcp6" {
@@ -78,7 +78,7 @@ func newFakeNet(t *testing.T, network string, script func(s *session)) *fakeServ
 	return f
 }
 
-func newFake(t *testing.T, script func(s *session)) *fakeServer {
+func newFake(t testing.TB, script func(s *session)) *fakeServer {
 	return newFakeNet(t, "tcp4", script)
 }
 
@@ -203,7 +203,7 @@ func (s *session) accept(ln net.Listener) net.Conn {
 }
 
 // sendData writes data on dc and closes it.
-func sendData(t *testing.T, dc net.Conn, data string) {
+func sendData(t testing.TB, dc net.Conn, data string) {
 	if dc == nil {
 		return
 	}
@@ -214,7 +214,7 @@ func sendData(t *testing.T, dc net.Conn, data string) {
 }
 
 // recvData reads dc to EOF and closes it.
-func recvData(t *testing.T, dc net.Conn) string {
+func recvData(t testing.TB, dc net.Conn) string {
 	if dc == nil {
 		return ""
 	}
@@ -238,7 +238,7 @@ func parsePORT(line string) (string, error) {
 }
 
 // ctxT returns a context bounded by the hang guard.
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	t.Cleanup(cancel)
 	return ctx

@@ -528,16 +528,24 @@ func (d *DataConn) Close() error {
 		_, _ = d.Read(one[:])
 	}
 	ran, err := d.finish(false)
-	if ran && d.buf != nil && len(*d.buf) == defaultBufSize {
+	if ran {
+		d.recycle()
+	}
+	return err
+}
+
+// recycle returns the transfer's buffers to their pools. Only the
+// goroutine that used them calls it, after finish.
+func (d *DataConn) recycle() {
+	if d.buf != nil && len(*d.buf) == defaultBufSize {
 		bufPool.Put(d.buf)
 		d.buf = nil
 	}
-	if ran && d.lr != nil {
+	if d.lr != nil {
 		d.lr.br.Reset(nil)
 		lineReaderPool.Put(d.lr)
 		d.lr = nil
 	}
-	return err
 }
 
 // finish ends the transfer once; ran reports whether this call did it.
@@ -722,8 +730,9 @@ func (c *Conn) RetrBinary(ctx context.Context, cmd string, w io.Writer, opts ...
 // aborted (to stay in step) and err returned; otherwise Close's result.
 func (d *DataConn) end(err error) (string, error) {
 	if err != nil {
-		d.finish(true)
-		d.Close()
+		if ran, _ := d.finish(true); ran {
+			d.recycle()
+		}
 		return "", err
 	}
 	if err := d.Close(); err != nil {

@@ -961,3 +961,60 @@ func TestActiveAcceptTimeoutReadsFinalReply(t *testing.T) {
 		t.Fatalf("Conn not in step: %v", err)
 	}
 }
+
+func TestSendPortEPRTMakePasv(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("PORT 10,0,0,1,4,1", "200 ok")
+		s.reply("EPRT |2|2001:db8::1|1025|", "200 ok")
+		s.reply("EPRT |1|10.0.0.1|21|", "500 no")
+		s.reply("PASV", "227 Entering Passive Mode (10,1,2,3,0,99).")
+		s.reply("PASV", "500 PASV disabled")
+		s.reply("EPSV", "229 ok (|||2021|)")
+		s.reply("EPSV", "229 ok (|||2022|)")
+	})
+	c := dialFake(t, f, nil)
+	ctx := ctxT(t)
+	if _, err := c.SendPort(ctx, "10.0.0.1", 1025); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendEPRT(ctx, "2001:db8::1", 1025); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendEPRT(ctx, "10.0.0.1", 21); !errors.Is(err, ErrPerm) {
+		t.Fatalf("EPRT 500: %v", err)
+	}
+	host, port, err := c.MakePasv(ctx)
+	if err != nil || host != "127.0.0.1" || port != 99 {
+		t.Fatalf("MakePasv = %q, %d, %v (the 227 host must be ignored)", host, port, err)
+	}
+	// PASV refused: EPSV is tried and then used directly.
+	if host, port, err = c.MakePasv(ctx); err != nil || host != "127.0.0.1" || port != 2021 {
+		t.Fatalf("MakePasv fallback = %q, %d, %v", host, port, err)
+	}
+	if host, port, err = c.MakePasv(ctx); err != nil || port != 2022 {
+		t.Fatalf("MakePasv remembered = %q, %d, %v", host, port, err)
+	}
+}
+
+func TestFtpcpTrustedSource(t *testing.T) {
+	src := newFake(t, func(s *session) {
+		s.send("220 src")
+		s.reply("TYPE I", "200 ok")
+		s.reply("PASV", "227 Entering Passive Mode (10,9,8,7,4,1).")
+		s.reply("RETR a", "150 sending")
+		s.send("226 sent")
+	})
+	dst := newFake(t, func(s *session) {
+		s.send("220 dst")
+		s.reply("TYPE I", "200 ok")
+		s.reply("PORT 10,9,8,7,4,1", "200 port ok")
+		s.reply("STOR a", "150 receiving")
+		s.send("226 stored")
+	})
+	cs := dialFake(t, src, &Dialer{TrustPASVAddress: true})
+	cd := dialFake(t, dst, nil)
+	if err := Ftpcp(ctxT(t), cs, cd, "a", "", ""); err != nil {
+		t.Fatal(err)
+	}
+}
