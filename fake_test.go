@@ -256,3 +256,16 @@ func dialFake(t *testing.T, f *fakeServer, d *Dialer) *Conn {
 }
 
 func timeNowGuard() time.Time { return time.Now().Add(guard) }
+
+// waitReceived waits until the client has sent s on the control
+// connection.
+func waitReceived(t testing.TB, f *fakeServer, s string) {
+	t.Helper()
+	end := time.Now().Add(guard)
+	for !strings.Contains(f.received(), s) {
+		if time.Now().After(end) {
+			t.Fatalf("client never sent %q", s)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -325,9 +325,7 @@ func TestContextCancelled(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := c.SendCmd(ctx, "NOOP"); done <- err }()
 	// Cancel once the command reached the server.
-	for !strings.Contains(f.received(), "NOOP") {
-		time.Sleep(time.Millisecond)
-	}
+	waitReceived(t, f, "NOOP")
 	cancel()
 	select {
 	case err := <-done:
@@ -337,7 +335,6 @@ func TestContextCancelled(t *testing.T) {
 	case <-time.After(guard):
 		t.Fatal("SendCmd did not return after cancel")
 	}
-	// An already-cancelled context sends nothing and does not break the Conn.
 }
 
 func TestCancelledBeforeCallSendsNothing(t *testing.T) {
@@ -391,9 +388,7 @@ func TestCloseFromAnotherGoroutine(t *testing.T) {
 	c := dialFake(t, f, nil)
 	done := make(chan error, 1)
 	go func() { _, err := c.SendCmd(context.Background(), "NOOP"); done <- err }()
-	for !strings.Contains(f.received(), "NOOP") {
-		time.Sleep(time.Millisecond)
-	}
+	waitReceived(t, f, "NOOP")
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
