@@ -121,7 +121,6 @@ func Parse227(resp string) (host string, port int, err error) {
 	return "", 0, newError(ErrProto, resp)
 }
 
-
 // Parse229 returns peerHost and the port of a 229 reply such as
 // "229 Entering Extended Passive Mode (|||6446|)" (ftplib parse229): the
 // text between the parentheses must start and end with the same delimiter
