@@ -1,0 +1,49 @@
+// Command ours runs the benchmark jobs with this library
+// (github.com/ftplib-go/ftp), used the documented way: Dialer.Dial, Login,
+// RetrBinary into the destination and StorBinary from the source, so
+// io.Copy's zero-copy paths are the library's to take.
+package main
+
+import (
+	"context"
+	"io"
+	"time"
+
+	ftp "github.com/ftplib-go/ftp"
+	"github.com/ftplib-go/ftp/bench/internal/runner"
+)
+
+type session struct{ c *ftp.Conn }
+
+func (s session) Get(remote string, w io.Writer) error {
+	_, err := s.c.RetrBinary(context.Background(), "RETR "+remote, w)
+	return err
+}
+
+func (s session) Put(remote string, r io.Reader) error {
+	_, err := s.c.StorBinary(context.Background(), "STOR "+remote, r)
+	return err
+}
+
+func (s session) Close() error {
+	_, err := s.c.Quit(context.Background())
+	return err
+}
+
+func main() {
+	runner.Main(func(j *runner.Job) (runner.Session, error) {
+		ctx := context.Background()
+		d := &ftp.Dialer{Timeout: 60 * time.Second}
+		if j.TLS {
+			return openTLS(ctx, d, j)
+		}
+		c, err := d.Dial(ctx, j.Addr)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.Login(ctx, j.User, j.Pass, ""); err != nil {
+			return nil, err
+		}
+		return session{c}, nil
+	})
+}
