@@ -24,6 +24,9 @@ type Client struct {
 	Ceil  bool   // the raw ceiling (not a competitor)
 	// Go is true for the Go runners (they report allocation statistics).
 	Go bool
+	// Variant is another configuration of a client already measured: it
+	// is built with it and never a reference for the targets.
+	Variant bool
 	// Pending, when not empty, says why the client cannot run yet.
 	Pending string
 	// argv returns the command line for a scenario.
@@ -52,6 +55,10 @@ func buildClients(tmp string) ([]*Client, []string) {
 	py, _ := filepath.Abs("ftplib_runner.py")
 	cs := []*Client{
 		{Key: "ours", Name: "this library", Color: "#d62728", Go: true, argv: goArgv("bin/ours")},
+		{Key: "ours-t", Name: "this library, Timeout 60s", Color: "#ff9896", Go: true, Variant: true,
+			argv: func(s *Scenario, remote, local string) []string {
+				return append([]string{"bin/ours", "-timeout", "60s"}, runnerArgs(s, remote, local)...)
+			}},
 		{Key: "jlaffaye", Name: "jlaffaye/ftp v0.2.4", Color: "#1f77b4", Go: true, argv: goArgv("bin/jlaffaye")},
 		{Key: "ftplib", Name: "Python ftplib", Color: "#2ca02c", argv: func(s *Scenario, remote, local string) []string {
 			return append([]string{pythonExe(), py}, runnerArgs(s, remote, local)...)
@@ -62,7 +69,7 @@ func buildClients(tmp string) ([]*Client, []string) {
 		{Key: "raw", Name: "raw-TCP ceiling", Color: "#7f7f7f", Ceil: true, Go: true, argv: goArgv("bin/raw")},
 	}
 	for _, c := range cs {
-		if c.Go {
+		if c.Go && !c.Variant {
 			name := strings.TrimPrefix(c.argv(&Scenario{}, "", "")[0], "bin/")
 			if why := build(name); why != "" {
 				c.Pending = why
@@ -70,8 +77,13 @@ func buildClients(tmp string) ([]*Client, []string) {
 			}
 		}
 	}
-	if _, err := exec.LookPath("curl"); err != nil {
-		cs[3].Pending = "curl not installed"
+	for _, c := range cs {
+		if c.Key == "ours-t" {
+			c.Pending = cs[0].Pending
+		}
+		if _, err := exec.LookPath("curl"); err != nil && c.Key == "curl" {
+			c.Pending = "curl not installed"
+		}
 	}
 	return cs, notes
 }

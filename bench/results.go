@@ -440,7 +440,8 @@ medians over the rounds. Downloads to a file go to a temporary directory and
 are checked for size and deleted after each run; uploads are checked with SIZE
 and deleted. Python runs %s with blocksize 65536; curl runs with default
 options (the small files are one curl process with one URL per file, so one
-connection); the raw-TCP ceiling is a hand-written login + PASV + RETR/STOR
+connection); this library runs with a zero Dialer (the targets are checked
+on that row) and again with Dialer.Timeout = 60 s; the raw-TCP ceiling is a hand-written login + PASV + RETR/STOR
 whose data path is a bare io.Copy between the socket and the file (splice and
 sendfile apply; over TLS it is crypto/tls).
 

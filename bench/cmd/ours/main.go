@@ -1,13 +1,13 @@
 // Command ours runs the benchmark jobs with this library
 // (github.com/ftplib-go/ftp), used the documented way: Dialer.Dial, Login,
 // RetrBinary into the destination and StorBinary from the source, so
-// io.Copy's zero-copy paths are the library's to take.
+// io.Copy's zero-copy paths are the library's to take. The Dialer is the
+// zero value unless -timeout sets Dialer.Timeout.
 package main
 
 import (
 	"context"
 	"io"
-	"time"
 
 	ftp "github.com/ftplib-go/ftp"
 	"github.com/ftplib-go/ftp/bench/internal/runner"
@@ -33,7 +33,7 @@ func (s session) Close() error {
 func main() {
 	runner.Main(func(j *runner.Job) (runner.Session, error) {
 		ctx := context.Background()
-		d := &ftp.Dialer{Timeout: 60 * time.Second}
+		d := &ftp.Dialer{Timeout: j.Timeout}
 		if j.TLS {
 			return openTLS(ctx, d, j)
 		}

@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Job is what the driver asks a runner to do.
@@ -30,6 +31,9 @@ type Job struct {
 	Local            string // local file: destination (get, small) or source (put)
 	N                int    // number of small files
 	Repeat           int    // run the operation this many times (profiling)
+	// Timeout is the per-operation I/O timeout, for the clients that have
+	// one (this library's Dialer.Timeout); zero means none.
+	Timeout time.Duration
 }
 
 // ErrPending is returned by a runner for a job its client cannot do yet;
@@ -116,6 +120,7 @@ func Main(open func(*Job) (Session, error)) {
 	flag.StringVar(&j.Local, "local", os.DevNull, "local file")
 	flag.IntVar(&j.N, "n", 200, "number of small files")
 	flag.IntVar(&j.Repeat, "repeat", 1, "repeat the operation (for profiling)")
+	flag.DurationVar(&j.Timeout, "timeout", 0, "per-operation I/O timeout, where the client has one")
 	flag.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run")
 	flag.StringVar(&memprofile, "memprofile", "", "write an allocation profile of every allocation")
 	flag.Parse()
