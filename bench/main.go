@@ -253,7 +253,11 @@ func machineInfo() []string {
 	out = append(out, fmt.Sprintf("%d CPUs (%s), %s/%s, %s", runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, kernel()))
 	out = append(out, "Go: "+runtime.Version())
 	out = append(out, "Python: "+firstLine(output(pythonExe(), "--version")))
-	out = append(out, "curl: "+firstLine(output("curl", "--version")))
+	curl := strings.Fields(firstLine(output("curl", "--version")))
+	if len(curl) > 5 {
+		curl = curl[:5]
+	}
+	out = append(out, "curl: "+strings.Join(curl, " "))
 	return out
 }
 

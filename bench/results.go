@@ -432,24 +432,28 @@ func (r *Results) Markdown() string {
 		fmt.Fprintf(&b, "- Not run: %s\n", n)
 	}
 	fmt.Fprintf(&b, `
-Method: every client is a separate process, timed from start to exit (so
-process start-up, login and QUIT are included). Each of the %d timed rounds
+Method: every client is a separate process, timed from start to exit, so
+process start-up, login and QUIT are included. Each of the %d timed rounds
 runs every scenario once per client, in an order that rotates from round to
-round; an untimed warm-up round comes first (not in -quick mode). Figures are
-medians over the rounds. Downloads to a file go to a temporary directory and
-are checked for size and deleted after each run; uploads are checked with SIZE
-and deleted. Python runs %s with blocksize 65536; curl runs with default
-options (the small files are one curl process with one URL per file, so one
-connection); this library runs with a zero Dialer (the targets are checked
-on that row) and again with Dialer.Timeout = 60 s; the raw-TCP ceiling is a hand-written login + PASV + RETR/STOR
-whose data path is a bare io.Copy between the socket and the file (splice and
-sendfile apply; over TLS it is crypto/tls).
+round; an untimed warm-up round comes first (not in -quick mode). Figures
+are medians over the rounds. Downloads to a file go to a temporary
+directory and are checked for size and deleted after each run; uploads are
+checked with SIZE and deleted.
+
+Clients: this library with a zero Dialer (the row the targets are checked
+on) and again with Dialer.Timeout = 60 s; jlaffaye/ftp with Dial, Login,
+Retr + io.Copy and Stor; Python's ftplib (%s) with blocksize 65536; curl
+with default options (the small files are one curl process with one URL
+per file, so one connection); and the raw-TCP ceiling, a hand-written
+login + PASV + RETR/STOR whose data path is a bare io.Copy between the
+socket and the file (splice and sendfile apply; over TLS it is
+crypto/tls).
 
 ![throughput chart](results.svg)
 
 ## Medians (wall time, throughput)
 
-`, r.Cfg.Rounds, "`"+filepath.Base(pythonExe())+"`")
+`, r.Cfg.Rounds, "`"+pythonExe()+"`")
 	b.WriteString("| scenario | server |")
 	for _, c := range r.Clients {
 		fmt.Fprintf(&b, " %s |", c.Name)

@@ -31,7 +31,11 @@ func (r *Results) SVG() string {
 		var bars []bar
 		maxV := 0.0
 		for _, c := range r.Clients {
-			if !s.Applies(c) || c.Pending != "" {
+			if !s.Applies(c) {
+				continue
+			}
+			if c.Pending != "" || r.pending(s, c) {
+				bars = append(bars, bar{c, 0, "pending"})
 				continue
 			}
 			var v float64
