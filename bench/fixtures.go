@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -229,8 +230,16 @@ func (fx *Fixtures) Cleanup(ss []*Scenario, cs []*Client) {
 				del(fmt.Sprintf("bench-up-%s.bin", cl.Key))
 			}
 		case "small":
+			// Everything in the directory: a run with another -quick
+			// setting may have left more files than this one made.
+			names, _ := c.Nlst(s.Remote)
 			for i := 0; i < s.N; i++ {
-				del(runner.SmallName(s.Remote, i))
+				names = append(names, runner.SmallName(s.Remote, i))
+			}
+			for _, n := range names {
+				if base := path.Base(n); base != "." && base != ".." {
+					del(path.Join(s.Remote, base))
+				}
 			}
 			c.Rmd(s.Remote)
 		}

@@ -396,7 +396,7 @@ func (r *Results) Summary() string {
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(&b, "%s (%s)\n", s.Title, s.Server)
 		for _, c := range r.Clients {
-			fmt.Fprintf(&b, "  %-20s %s", c.Name, r.cell(s, c))
+			fmt.Fprintf(&b, "  %-26s %s", c.Name, r.cell(s, c))
 			if s.Key == "rss" && c.Pending == "" {
 				fmt.Fprintf(&b, "  peak RSS %s", mib(int64(r.Med(s, c, rss))))
 			}

@@ -259,6 +259,30 @@ func (c *Conn) Stor(name string, src io.Reader) (int64, error) {
 	return n, err
 }
 
+// Nlst returns the names NLST dir lists (as the server sends them: with
+// or without the directory prefix).
+func (c *Conn) Nlst(dir string) ([]string, error) {
+	data, _, err := c.transfer("NLST " + dir)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(data)
+	data.Close()
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := c.expect("NLST end", 2); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimRight(l, "\r"); l != "" {
+			names = append(names, l)
+		}
+	}
+	return names, nil
+}
+
 // Size returns the SIZE of name.
 func (c *Conn) Size(name string) (int64, error) {
 	_, msg, err := c.Cmd("SIZE "+name, 2)
