@@ -638,7 +638,9 @@ func (c *Conn) sendAbor() error {
 // the reply, which must be 426, 225 or 226 (else ErrProto). It may be
 // called from another goroutine while a transfer started by Retr, Stor,
 // RetrBinary, StorBinary, RetrLines or a listing is in progress: that
-// transfer then fails and its data connection is closed. When a transfer's
+// transfer then fails (its DataConn's Close, or the method running it,
+// returns an error wrapping net.ErrClosed, never nil) and its data
+// connection is closed. When a transfer's
 // final reply is still due (a transfer in progress, or TransferCmd without
 // VoidResp yet), both the transfer's reply and the reply to ABOR are read,
 // so replies stay in step, and the first is returned.
@@ -653,6 +655,10 @@ func (c *Conn) Abort(ctx context.Context) (string, error) {
 		if ran {
 			d.mu.Lock()
 			first, err := d.reply, d.err
+			if d.err == nil {
+				// The transfer's own caller must not see success.
+				d.err = errAborted
+			}
 			d.mu.Unlock()
 			return checkAbortReply(first, err)
 		}
