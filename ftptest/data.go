@@ -342,7 +342,7 @@ func (x *xfer) run() {
 		defer x.mu.Unlock()
 		x.finished = true
 		if x.aborted {
-			text, failed = failText, true
+			text, failed = failText+"\r\n", true
 		} else if f.Final != "" {
 			text = raw(f.Final)
 		} else {
