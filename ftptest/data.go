@@ -497,6 +497,7 @@ func (x *xfer) interrupt(f *Fault, conn net.Conn) {
 		case <-x.stop:
 		case <-x.s.done:
 		case <-x.s.eof:
+		case <-x.s.srv.closing:
 		}
 	}
 	conn.Close()

@@ -72,7 +72,7 @@ func (srv *Server) newSession(c net.Conn) *session {
 		tag:    []byte(fmt.Sprintf("ftptest-control-%d", id)),
 		raw:    c,
 		ctl:    c,
-		lines:  make(chan lineMsg),
+		lines:  make(chan lineMsg, 64),
 		resume: make(chan *bufio.Reader),
 		done:   make(chan struct{}),
 		eof:    make(chan struct{}),
@@ -121,6 +121,7 @@ func (s *session) pause(d time.Duration) bool {
 		return true
 	case <-s.done:
 	case <-s.eof:
+	case <-s.srv.closing:
 	}
 	return false
 }
@@ -130,6 +131,7 @@ func (s *session) stall() {
 	select {
 	case <-s.done:
 	case <-s.eof:
+	case <-s.srv.closing:
 	}
 }
 
@@ -186,24 +188,18 @@ func (s *session) run() {
 		if s.x != nil {
 			xdone = s.x.done
 		}
+		// Lines already read come before the end of the input.
 		select {
 		case m := <-s.lines:
-			if s.x != nil {
-				verb, _ := split(m.line)
-				if verb == "ABOR" || (len(s.pending) == 0 && (verb == "NOOP" || verb == "STAT")) {
-					if !s.handle(m) {
-						return
-					}
-					continue
-				}
-				if len(s.pending) >= 64 {
-					s.reply("421 Too many commands during a transfer.")
-					return
-				}
-				s.pending = append(s.pending, m)
-				continue
+			if !s.onLine(m) {
+				return
 			}
-			if !s.handle(m) {
+			continue
+		default:
+		}
+		select {
+		case m := <-s.lines:
+			if !s.onLine(m) {
 				return
 			}
 		case <-xdone:
@@ -213,8 +209,28 @@ func (s *session) run() {
 			return
 		case <-s.done:
 			return
+		case <-s.srv.closing:
+			return
 		}
 	}
+}
+
+// onLine handles a line from the reader, or queues it while a transfer
+// runs. It returns false when the session must end.
+func (s *session) onLine(m lineMsg) bool {
+	if s.x == nil {
+		return s.handle(m)
+	}
+	verb, _ := split(m.line)
+	if verb == "ABOR" || (len(s.pending) == 0 && (verb == "NOOP" || verb == "STAT")) {
+		return s.handle(m)
+	}
+	if len(s.pending) >= 64 {
+		s.reply("421 Too many commands during a transfer.")
+		return false
+	}
+	s.pending = append(s.pending, m)
+	return true
 }
 
 // end tears the session down: the transfer is aborted, listeners and the
