@@ -405,7 +405,11 @@ func (x *xfer) run() {
 		cs := tc.ConnectionState()
 		rec.TLS, rec.TLSVersion, rec.DidResume = true, cs.Version, cs.DidResume
 		if s.srv.RequireSessionReuse && !cs.DidResume {
-			conn.Close()
+			// Refuse politely on the data connection (close_notify, so
+			// the client reads a clean end and then the 522), and drop
+			// the session, as vsftpd does.
+			handedOff = true
+			x.linger(tc, conn)
 			x.mu.Lock()
 			x.finished = true
 			rec.Aborted = true
@@ -469,25 +473,33 @@ func (x *xfer) run() {
 		return
 	}
 	if tc != nil {
-		// close_notify and FIN, then wait (in the background) for the
-		// client's close_notify or FIN before closing, so that nothing
-		// the client sends makes our kernel reset the connection.
-		tc.CloseWrite()
-		if tcp, ok := conn.(*net.TCPConn); ok {
-			tcp.CloseWrite()
-		}
 		handedOff = true
-		s.srv.wg.Add(1)
-		go func() {
-			defer s.srv.wg.Done()
-			defer s.srv.untrack(conn)
-			conn.SetDeadline(time.Now().Add(dataTimeout))
-			io.Copy(io.Discard, tc)
-		}()
+		x.linger(tc, conn)
 	} else {
 		conn.Close()
 	}
 	finish(x.okReply, false)
+}
+
+// linger ends a protected data connection: close_notify and FIN, then a
+// wait in the background for the client's close_notify or FIN before the
+// socket closes, so that what the client sends does not make our kernel
+// reset the connection. The connection must be tracked; linger untracks
+// it.
+func (x *xfer) linger(tc *tls.Conn, conn net.Conn) {
+	tc.SetWriteDeadline(time.Now().Add(dataTimeout))
+	tc.CloseWrite()
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.CloseWrite()
+	}
+	s := x.s
+	s.srv.wg.Add(1)
+	go func() {
+		defer s.srv.wg.Done()
+		defer s.srv.untrack(conn)
+		conn.SetReadDeadline(time.Now().Add(dataTimeout))
+		io.Copy(io.Discard, tc)
+	}()
 }
 
 // interrupt applies Cut or StallData once CutAfter bytes have moved.
