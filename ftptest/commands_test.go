@@ -3,6 +3,8 @@ package ftptest
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +237,52 @@ func TestBadInput(t *testing.T) {
 	// The server still serves.
 	c = dial(t, s)
 	c.login()
+}
+
+// TestDiskConfinement serves a directory holding symbolic links: one to
+// a file inside the root works, one leading outside behaves as missing.
+func TestDiskConfinement(t *testing.T) {
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "secret"), []byte("secret"), 0o644)
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "inside"), []byte("inside"), 0o644)
+	if err := os.Symlink(filepath.Join(root, "inside"), filepath.Join(root, "good")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	os.Symlink(outside, filepath.Join(root, "out"))
+	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "leak"))
+	os.Symlink(filepath.Join(outside, "new"), filepath.Join(root, "dangling"))
+	s := newServer(t, startPlain, func(s *Server) { s.Root = root })
+	c := dial(t, s)
+	c.login()
+	c.expect("TYPE I", "200 Switching to Binary mode.")
+	c.expect("SIZE good", "213 6")
+	c.expect("SIZE leak", "550 Could not get file size.")
+	c.expect("SIZE out/secret", "550 Could not get file size.")
+	c.expect("CWD out", "550 Failed to change directory.")
+	c.expect("MKD out/new", "550 Create directory operation failed.")
+	c.expect("DELE leak", "550 Delete operation failed.")
+	c.expect("RNFR inside", "350 Ready for RNTO.")
+	c.expect("RNTO out/stolen", "550 Rename failed.")
+	c.expect("RNFR ../../../../../../../..", "550 RNFR command failed.")
+	c.pasv()
+	c.expect("RETR leak", "550 Failed to open file.")
+	c.pasv()
+	c.expect("STOR out/x", "553 Could not create file.")
+	c.pasv()
+	c.expect("STOR dangling", "553 Could not create file.")
+	d := c.pasv()
+	c.expect("NLST", "150 Here comes the directory listing.")
+	if got := string(readAll(t, d)); got != "good\r\ninside\r\n" {
+		t.Errorf("NLST: %q", got)
+	}
+	c.want("226 Directory send OK.")
+	for _, name := range []string{"x", "new"} {
+		if _, err := os.Stat(filepath.Join(outside, name)); err == nil {
+			t.Errorf("%s was created outside the root", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "inside")); err != nil {
+		t.Error(err)
+	}
 }

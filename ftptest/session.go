@@ -205,6 +205,9 @@ func (s *session) run() {
 		case <-xdone:
 			s.x = nil
 		case <-s.eof:
+			if len(s.lines) > 0 {
+				continue // lines read before the end come first
+			}
 			// The client went away: drop queued commands, end transfers.
 			return
 		case <-s.done:

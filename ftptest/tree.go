@@ -343,6 +343,10 @@ func (d *diskTree) real(name string) (string, error) {
 			}
 			return filepath.Join(r, rest), nil
 		}
+		if fi, lerr := os.Lstat(cur); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			// A dangling link: creating through it could land anywhere.
+			return "", pathErr("open", name, fs.ErrPermission)
+		}
 		parent := filepath.Dir(cur)
 		if !errors.Is(err, fs.ErrNotExist) || parent == cur || !d.inside(parent) {
 			return "", pathErr("open", name, fs.ErrNotExist)
@@ -371,7 +375,11 @@ func (d *diskTree) ReadDir(name string) ([]fs.FileInfo, error) {
 	}
 	infos := make([]fs.FileInfo, 0, len(ents))
 	for _, e := range ents {
-		fi, err := os.Stat(filepath.Join(p, e.Name())) // follow links
+		rp, err := d.real(path.Join(name, e.Name()))
+		if err != nil {
+			continue // a link leading outside the root: not listed
+		}
+		fi, err := os.Stat(rp)
 		if err != nil {
 			continue // a dangling link: not listed
 		}
