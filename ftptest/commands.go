@@ -228,7 +228,7 @@ func (s *session) cmdHELP(string) bool {
 }
 
 func (s *session) cmdSTAT(arg string) bool {
-	if s.x != nil {
+	if s.busy() {
 		s.replyf("213 Status: %d bytes transferred.", s.x.n.Load())
 		return true
 	}

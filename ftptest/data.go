@@ -290,8 +290,10 @@ type countWriter struct {
 }
 
 func (c countWriter) Write(p []byte) (int, error) {
+	// Count first, so that a client that has the bytes sees them counted.
+	c.n.Add(int64(len(p)))
 	n, err := c.w.Write(p)
-	c.n.Add(int64(n))
+	c.n.Add(int64(n - len(p)))
 	return n, err
 }
 

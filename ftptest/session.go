@@ -176,7 +176,7 @@ func (s *session) run() {
 	}
 
 	for {
-		if s.x == nil && len(s.pending) > 0 {
+		if len(s.pending) > 0 && !s.busy() {
 			m := s.pending[0]
 			s.pending = s.pending[1:]
 			if !s.handle(m) {
@@ -221,7 +221,7 @@ func (s *session) run() {
 // onLine handles a line from the reader, or queues it while a transfer
 // runs. It returns false when the session must end.
 func (s *session) onLine(m lineMsg) bool {
-	if s.x == nil {
+	if !s.busy() {
 		return s.handle(m)
 	}
 	verb, _ := split(m.line)
@@ -234,6 +234,23 @@ func (s *session) onLine(m lineMsg) bool {
 	}
 	s.pending = append(s.pending, m)
 	return true
+}
+
+// busy reports whether a transfer is running. A transfer that has sent
+// its final reply is not: the client may already have sent its next
+// command.
+func (s *session) busy() bool {
+	if s.x == nil {
+		return false
+	}
+	s.x.mu.Lock()
+	finished := s.x.finished
+	s.x.mu.Unlock()
+	if finished {
+		<-s.x.done // it is returning
+		s.x = nil
+	}
+	return s.x != nil
 }
 
 // end tears the session down: the transfer is aborted, listeners and the
