@@ -18,6 +18,8 @@ import (
 type Fault struct {
 	// Command is the command verb to match, case-insensitive ("RETR").
 	// The empty string matches the greeting sent when a client connects.
+	// For a verb the server does not implement (say "SITE"), only Reply
+	// has effect: it answers instead of "500 Unknown command.".
 	Command string
 
 	// Nth restricts the fault to the Nth occurrence of Command across all
@@ -74,7 +76,8 @@ type Fault struct {
 
 	// StallData stops the transfer after CutAfter bytes and holds the
 	// data connection open, sending and reading nothing more, until ABOR,
-	// the client disconnecting or the server closing.
+	// the end of the control connection, or Close. The final reply is
+	// then 426.
 	StallData bool
 
 	// CloseAfterData closes the control connection after the data

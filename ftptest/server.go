@@ -103,9 +103,10 @@ type Server struct {
 	// by "\n", make a multi-line greeting. Empty means "ftptest ready.".
 	Welcome string
 
-	// RequireTLS refuses USER and PASS with 530, and data connections
-	// with 522, until the session is protected by TLS (and PROT P for
-	// data). It has effect only on a server started with StartTLS.
+	// RequireTLS refuses USER with "530 Non-anonymous sessions must use
+	// encryption." until AUTH TLS, and transfers with "521 Data
+	// connections must be encrypted." until PROT P. It has no effect on a
+	// server started with Start.
 	RequireTLS bool
 
 	// RequireSessionReuse makes a protected data connection fail unless
@@ -360,8 +361,9 @@ type Transfer struct {
 	CloseNotify bool
 }
 
-// Transfers returns the data connections used so far, in the order they
-// ended.
+// Transfers returns the transfers so far, in the order they ended,
+// including those whose data connection could not be established or
+// whose TLS handshake failed (Aborted is then true).
 func (s *Server) Transfers() []Transfer {
 	s.mu.Lock()
 	defer s.mu.Unlock()

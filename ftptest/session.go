@@ -103,7 +103,7 @@ func (s *session) write(text string) {
 	defer s.wmu.Unlock()
 	s.ctl.SetWriteDeadline(time.Now().Add(dataTimeout))
 	if _, err := io.WriteString(s.ctl, text); err != nil {
-		go s.kill() // not under wmu: kill may be slow on a TLS conn
+		s.kill() // closes the TCP connection; never blocks
 	}
 }
 
