@@ -2,6 +2,7 @@ package ftptest
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -29,9 +30,11 @@ type xfer struct {
 	dst     io.WriteCloser // upload
 	okReply string
 
-	done chan struct{}
-	stop chan struct{} // closed by abort
-	n    atomic.Int64
+	done   chan struct{}
+	stop   chan struct{}   // closed by abort
+	ctx    context.Context // cancelled by abort
+	cancel context.CancelFunc
+	n      atomic.Int64
 
 	mu       sync.Mutex
 	conn     net.Conn
@@ -48,6 +51,7 @@ func (s *session) takeData() *xfer {
 		return nil
 	}
 	x := &xfer{s: s, line: s.line, f: s.cur, done: make(chan struct{}), stop: make(chan struct{})}
+	x.ctx, x.cancel = context.WithCancel(context.Background())
 	switch {
 	case s.pasv != nil:
 		x.ln, s.pasv = s.pasv, nil
@@ -64,6 +68,7 @@ func (s *session) takeData() *xfer {
 // drop releases a claimed data connection setup when the command fails
 // before the transfer starts.
 func (x *xfer) drop() {
+	x.cancel()
 	if x.ln != nil {
 		x.s.srv.untrack(x.ln)
 	}
@@ -213,6 +218,7 @@ func (x *xfer) abort() bool {
 	if running && !x.aborted {
 		x.aborted = true
 		close(x.stop)
+		x.cancel()
 		if x.ln != nil {
 			x.ln.Close()
 		}
@@ -265,8 +271,8 @@ func (x *xfer) connect() (net.Conn, error) {
 			c.Close() // not our client
 		}
 	}
-	d := net.Dialer{Timeout: dataTimeout, Cancel: x.stop}
-	return d.Dial("tcp", x.dial)
+	d := net.Dialer{Timeout: dataTimeout}
+	return d.DialContext(x.ctx, "tcp", x.dial)
 }
 
 // rawEOF wraps a data connection under TLS to see whether the peer's
@@ -311,6 +317,7 @@ func (c countReader) Read(p []byte) (int, error) {
 func (x *xfer) run() {
 	s := x.s
 	defer close(x.done)
+	defer x.cancel()
 	if x.closer != nil {
 		defer x.closer.Close()
 	}
