@@ -1625,3 +1625,36 @@ func TestBlackboxSettings(t *testing.T) {
 		}
 	})
 }
+
+func TestBlackboxControlClosed(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m netMode) {
+		// The server hangs up instead of replying: an error wrapping
+		// io.EOF, and the Conn is closed from then on.
+		e := setup(t, m, nil)
+		e.srv.AddFault(ftptest.Fault{Command: "MKD", CloseControl: true})
+		_, err := e.c.Mkd(e.ctx, "d")
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("Mkd on a hung-up connection: %v", err)
+		}
+		if _, err := e.c.Noop(e.ctx); !errors.Is(err, ftp.ErrClosed) {
+			t.Fatalf("Noop after the hang-up: %v", err)
+		}
+
+		// All the data arrives but the server hangs up before the 226:
+		// the transfer is not reported complete.
+		e = setup(t, m, nil)
+		e.put("f", string(pattern(20_000)))
+		e.srv.AddFault(ftptest.Fault{Command: "RETR", CloseAfterData: true})
+		var buf bytes.Buffer
+		resp, err := e.c.RetrBinary(e.ctx, "RETR f", &buf)
+		if err == nil {
+			t.Fatalf("RetrBinary without a final reply = %q, nil", resp)
+		}
+		e = setup(t, m, nil)
+		e.srv.AddFault(ftptest.Fault{Command: "STOR", CloseAfterData: true})
+		resp, err = e.c.StorBinary(e.ctx, "STOR g", strings.NewReader("data"))
+		if err == nil {
+			t.Fatalf("StorBinary without a final reply = %q, nil", resp)
+		}
+	})
+}
