@@ -581,6 +581,14 @@ func TestBlackboxRetrBinary(t *testing.T) {
 		e.wantCmds(n, e.dataCmd(), "REST 12345", "RETR big.bin")
 		e.checkTransfer("RETR big.bin", int64(len(data)-12345), false)
 
+		// A failing writer aborts the transfer; its error is returned.
+		werr := errors.New("disk full")
+		_, err = e.c.RetrBinary(e.ctx, "RETR big.bin", writerFunc(func([]byte) (int, error) { return 0, werr }))
+		if !errors.Is(err, werr) {
+			t.Fatalf("RetrBinary with a failing writer: %v", err)
+		}
+		e.alive()
+
 		// A missing file: ErrPerm, no data, still in step.
 		buf.Reset()
 		_, err = e.c.RetrBinary(e.ctx, "RETR missing", &buf)
@@ -1142,6 +1150,22 @@ func TestBlackboxAbort(t *testing.T) {
 			}
 		case <-time.After(hangGuard):
 			t.Fatal("RetrBinary did not return after Abort")
+		}
+		e.alive()
+
+		// Abort after TransferCmd, before VoidResp: both the transfer's
+		// reply and the ABOR reply are read.
+		conn, err := e.c.TransferCmd(e.ctx, "RETR big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(conn, make([]byte, 1000)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err = e.c.Abort(e.ctx)
+		conn.Close()
+		if err != nil || !strings.HasPrefix(resp, "426 ") {
+			t.Fatalf("Abort after TransferCmd = %q, %v", resp, err)
 		}
 		e.alive()
 
