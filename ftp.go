@@ -275,6 +275,9 @@ type Conn struct {
 	ctrlTLS     *tls.Conn
 	protP       bool
 	implicitTLS bool
+	tlsData     *tls.Config          // data connections' config (see tlsSetup)
+	tlsCleared  bool                 // CCC returned the control connection to clear text
+	dataTLS     *tls.ConnectionState // last protected data connection (under mu)
 
 	busy atomic.Bool
 
