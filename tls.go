@@ -109,8 +109,9 @@ func (f *FTPS) Login(ctx context.Context, user, passwd, acct string) (string, er
 // is protected by TLS: its handshake is made right after the server's 1xx
 // reply to the transfer command, and it resumes the control connection's
 // TLS session. When the control connection has never been secured (no
-// Auth, no implicit TLS) it returns ErrNotTLS and nothing is sent; after
-// CCC it is allowed.
+// Auth, no implicit TLS) it returns ErrNotTLS and nothing is sent. After
+// CCC the commands are sent, but servers usually refuse PBSZ on a clear
+// control connection: call ProtP before CCC.
 func (f *FTPS) ProtP(ctx context.Context) (string, error) {
 	return f.call(ctx, func() (string, error) {
 		if f.ctrlTLS == nil && !f.tlsCleared {
