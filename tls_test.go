@@ -623,3 +623,59 @@ func TestFTPSParallelSessions(t *testing.T) {
 		})
 	}
 }
+
+// TestFTPSAbortAndCancel checks that a protected download closed early is
+// aborted (ABOR goes over the TLS control connection) and leaves the
+// connection usable, that a data connection cut without close_notify is
+// an error, and that cancelling ctx interrupts a stalled protected read.
+func TestFTPSAbortAndCancel(t *testing.T) {
+	srv := newTLSServer(t, false)
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	srv.WriteFile("big", big)
+	f := dialFTPS(t, srv, &ftp.Dialer{TLSConfig: srv.TLSConfig()})
+	ctx := tlsCtx(t)
+
+	srv.AddFault(ftptest.Fault{Command: "RETR", Nth: 1, StallData: true, CutAfter: 1000})
+	d, err := f.Retr(ctx, "RETR big")
+	if err != nil {
+		t.Fatalf("Retr: %v", err)
+	}
+	if _, err := io.ReadFull(d, make([]byte, 1000)); err != nil {
+		t.Fatalf("reading the first bytes: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close before the end: %v", err)
+	}
+	if reply := d.Reply(); !strings.HasPrefix(reply, "426") {
+		t.Fatalf("reply after abort %q, want 426", reply)
+	}
+	if _, err := f.Noop(ctx); err != nil {
+		t.Fatalf("Noop after abort: %v", err)
+	}
+	if cmds := strings.Join(srv.Commands(), "|"); !strings.Contains(cmds, "RETR big|ABOR|NOOP") {
+		t.Fatalf("commands %s", cmds)
+	}
+
+	srv.AddFault(ftptest.Fault{Command: "RETR", Nth: 1, Cut: true, CutAfter: 5000})
+	if _, err := f.RetrBinary(ctx, "RETR big", io.Discard); err == nil {
+		t.Fatalf("RetrBinary of a cut data connection succeeded")
+	}
+	if _, err := f.Noop(ctx); err != nil {
+		t.Fatalf("Noop after a cut transfer: %v", err)
+	}
+
+	srv.AddFault(ftptest.Fault{Command: "RETR", Nth: 1, StallData: true, CutAfter: 1000})
+	cctx, cancel := context.WithCancel(ctx)
+	d, err = f.Retr(cctx, "RETR big")
+	if err != nil {
+		t.Fatalf("Retr: %v", err)
+	}
+	if _, err := io.ReadFull(d, make([]byte, 1000)); err != nil {
+		t.Fatalf("reading the first bytes: %v", err)
+	}
+	cancel()
+	if _, err := d.Read(make([]byte, 10)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Read after cancel: %v, want context.Canceled", err)
+	}
+	d.Close()
+}
