@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -194,5 +195,37 @@ func TestInteropTLSModes(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestInteropCCC clears the control connection with CCC where the server
+// allows it, then lists a directory over a protected data connection.
+func TestInteropCCC(t *testing.T) {
+	if os.Getenv("FTP_INTEROP") != "1" {
+		t.Skip("FTP_INTEROP=1 runs the tests against the real servers")
+	}
+	for _, s := range interopTLSServers {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := interopDial(t, ctx, s, interopTLSConfig(t, 0), false)
+			resp, err := f.CCC(ctx)
+			if err != nil {
+				var e *ftp.Error
+				if errors.As(err, &e) {
+					t.Skipf("CCC refused: %v", err)
+				}
+				t.Fatalf("CCC: %v", err)
+			}
+			t.Logf("CCC: %s", resp)
+			if _, err := f.Noop(ctx); err != nil {
+				t.Fatalf("Noop after CCC: %v", err)
+			}
+			if _, err := f.Nlst(ctx); err != nil {
+				t.Fatalf("Nlst after CCC: %v", err)
+			}
+			if _, err := f.Quit(ctx); err != nil {
+				t.Fatalf("Quit: %v", err)
+			}
+		})
 	}
 }
