@@ -286,6 +286,10 @@ type Conn struct {
 
 	busy atomic.Bool
 
+	// mlst caches whether the server lists MLST in FEAT, for ReadDir:
+	// 0 not asked yet, 1 yes, -1 no (listing_stream.go).
+	mlst atomic.Int32
+
 	mu      sync.Mutex // guards what follows and every deadline change
 	raw     net.Conn   // control socket
 	dataRaw net.Conn   // open data socket
