@@ -614,20 +614,18 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 	return first, nil
 }
 
-// sendAbor sends ABOR, as TCP urgent data on a plain control connection
-// (ftplib abort).
+// sendAbor sends ABOR as an ordinary command line. Unlike ftplib it is not
+// sent as TCP urgent data: with MSG_OOB the final LF is the urgent byte,
+// which a server without SO_OOBINLINE never reads in-band, so proftpd
+// answers the aborted transfer and then waits forever for the end of the
+// ABOR line. Every server tested reads an in-band ABOR during a transfer.
 func (c *Conn) sendAbor() error {
 	const abor = "ABOR\r\n"
 	if c.debug > 1 {
-		fmt.Fprintf(c.debugOut, "*put urgent* b%s\n", pyRepr(abor))
+		c.debugLine("*put*", abor, false)
 	}
 	c.armCtrl()
-	var err error
-	if tc, ok := c.ctrl.(*net.TCPConn); ok && c.ctrl == c.raw {
-		err = sendUrgent(tc, []byte(abor))
-	} else {
-		_, err = c.ctrl.Write([]byte(abor))
-	}
+	_, err := c.ctrl.Write([]byte(abor))
 	if err != nil {
 		return c.fail(err)
 	}
