@@ -97,7 +97,6 @@ func todo(t *testing.T, why string) {
 	t.Skip("TODO: " + why)
 }
 
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if enabled() {
