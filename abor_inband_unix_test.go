@@ -67,3 +67,43 @@ func TestAborInBandWithoutOOBInline(t *testing.T) {
 	}
 	f.wait()
 }
+
+// proftpd over TLS can answer ABOR before the aborted transfer: "226 Abort
+// successful" then "426 Transfer aborted". Both orders keep the Conn in
+// step, and the transfer's reply is the one reported.
+func TestAborRepliesInEitherOrder(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		s.expect("RETR big")
+		dc := s.accept(ln)
+		s.send("150 go (16777216 bytes)")
+		go io.Copy(dc, strings.NewReader(strings.Repeat("z", 1<<24)))
+		if !s.expect("ABOR") {
+			return
+		}
+		dc.Close()
+		s.send("226 Abort successful", "426 Transfer aborted. Data connection closed")
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, nil)
+	ctx := ctxT(t)
+	d, err := c.Retr(ctx, "RETR big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(d, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("early Close: %v", err)
+	}
+	if got := d.Reply(); got != "426 Transfer aborted. Data connection closed" {
+		t.Errorf("Reply = %q, want the transfer's 426", got)
+	}
+	if resp, err := c.Noop(ctx); err != nil || resp != "200 in step" {
+		t.Fatalf("NOOP: %q, %v", resp, err)
+	}
+	f.wait()
+}

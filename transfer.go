@@ -609,7 +609,11 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 	}
 	c.pending = false
 	if second == "" || second[0] != '2' {
-		return first, newError(ErrProto, second)
+		// proftpd may answer ABOR (226) before the aborted transfer (426).
+		if first == "" || first[0] != '2' || (second[0] != '4' && second[0] != '5') {
+			return first, newError(ErrProto, second)
+		}
+		first = second
 	}
 	return first, nil
 }
