@@ -75,37 +75,50 @@ type server struct {
 	optsUTF8     int       // §10 reply code to OPTS UTF8 ON
 	epsvAll      bool      // EPSV ALL makes the server refuse PASV
 	reuse        bool      // §2.1 TLS data connections must resume the session
+	dataResume   bool      // §2.6 TLS data connections do resume (pure-ftpd never)
+	tlsRequired  bool      // a clear-text login is refused
 	stress       bool      // in the TLS 1.3 upload stress
+	listMissing  int       // reply to ReadDir (MLSD or LIST) of a missing dir; 0: empty listing
+	staleListing bool      // after an aborted listing, the next one starts with its rest
 }
 
 var servers = []*server{
 	{name: "vsftpd-plain", addr: "127.0.0.1:2121", home: "vsftpd-plain",
 		asciiDown: asciiVerbatim, asciiUpCRLF: true, sizeInASCII: true,
-		nlstPrefixed: true, nlstSorted: true, optsUTF8: 200, epsvAll: true},
+		nlstPrefixed: true, nlstSorted: true, optsUTF8: 200, epsvAll: true,
+		listMissing: 0},
 	{name: "vsftpd-explicit", addr: "127.0.0.1:2122", home: "vsftpd-explicit", tls: explicitTLS,
 		asciiDown: asciiVerbatim, asciiUpCRLF: true, sizeInASCII: true,
-		nlstPrefixed: true, nlstSorted: true, optsUTF8: 200, epsvAll: true, reuse: true, stress: true},
+		nlstPrefixed: true, nlstSorted: true, optsUTF8: 200, epsvAll: true, reuse: true, dataResume: true, tlsRequired: true, stress: true,
+		listMissing: 0},
 	{name: "vsftpd-implicit", addr: "127.0.0.1:2123", home: "vsftpd-implicit", tls: implicitTLS,
 		asciiDown: asciiVerbatim, asciiUpCRLF: true, sizeInASCII: true,
-		nlstPrefixed: true, nlstSorted: true, optsUTF8: 200, epsvAll: true, reuse: true, stress: true},
+		nlstPrefixed: true, nlstSorted: true, optsUTF8: 200, epsvAll: true, reuse: true, dataResume: true, tlsRequired: true, stress: true,
+		listMissing: 0},
 	{name: "proftpd", addr: "127.0.0.1:2131", home: "proftpd",
 		asciiDown: asciiBareLF, mlsd: true, mlsdDots: true,
-		nlstPrefixed: true, optsUTF8: 200, epsvAll: true},
+		nlstPrefixed: true, optsUTF8: 200, epsvAll: true,
+		listMissing: 550, staleListing: true},
 	{name: "proftpd-tls", addr: "127.0.0.1:2131", home: "proftpd", tls: explicitTLS,
 		asciiDown: asciiBareLF, mlsd: true, mlsdDots: true,
-		nlstPrefixed: true, optsUTF8: 200, epsvAll: true, reuse: true, stress: true},
+		nlstPrefixed: true, optsUTF8: 200, epsvAll: true, reuse: true, dataResume: true, stress: true,
+		listMissing: 550, staleListing: true},
 	{name: "pure-ftpd", addr: "127.0.0.1:2141", home: "pure-ftpd",
 		asciiDown: asciiEveryLF, sizeInASCII: true, mlsd: true, featMLSD: true, mlsdDots: true,
-		nlstPrefixed: true, nlstDots: true, optsUTF8: 504},
+		nlstPrefixed: true, nlstDots: true, optsUTF8: 504,
+		listMissing: 550, staleListing: true},
 	{name: "pure-ftpd-tls", addr: "127.0.0.1:2141", home: "pure-ftpd", tls: explicitTLS,
 		asciiDown: asciiEveryLF, sizeInASCII: true, mlsd: true, featMLSD: true, mlsdDots: true,
-		nlstPrefixed: true, nlstDots: true, optsUTF8: 504},
+		nlstPrefixed: true, nlstDots: true, optsUTF8: 504,
+		listMissing: 550, staleListing: true},
 	{name: "pyftpdlib-plain", addr: "127.0.0.1:2151", home: "pyftpdlib-plain",
 		asciiDown: asciiBareLF, mlsd: true,
-		nlstSorted: true, optsUTF8: 501, epsvAll: true},
+		nlstSorted: true, optsUTF8: 501, epsvAll: true,
+		listMissing: 501},
 	{name: "pyftpdlib-tls", addr: "127.0.0.1:2152", home: "pyftpdlib-tls", tls: explicitTLS,
 		asciiDown: asciiBareLF, mlsd: true,
-		nlstSorted: true, optsUTF8: 501, epsvAll: true},
+		nlstSorted: true, optsUTF8: 501, epsvAll: true, dataResume: true,
+		listMissing: 501},
 }
 
 // enabled reports whether the interop tests run.
@@ -206,9 +219,6 @@ func (s *server) dialer(t *testing.T, mod func(*ftp.Dialer)) *ftp.Dialer {
 func (s *server) login(t *testing.T, ctx context.Context, d *ftp.Dialer) *ftp.Conn {
 	t.Helper()
 	c, err := s.dialLogin(ctx, d)
-	if errors.Is(err, errNoFTPS) {
-		todo(t, err.Error())
-	}
 	if err != nil {
 		t.Fatalf("%s: dial and login: %v", s.name, err)
 	}

@@ -157,7 +157,7 @@ func writeMatrix(code int) error {
 			text := "-"
 			if ok {
 				text = c.status
-				if c.note != "" {
+				if c.note != "" && c.status != "n/a" {
 					if c.status == "ok" {
 						text = "ok*"
 					}
