@@ -63,7 +63,6 @@ func run(t *testing.T, s *server, op string, f func(t *testing.T, r *rec)) {
 	resMu.Unlock()
 	t.Run(op, func(t *testing.T) {
 		r := &rec{}
-		recs.Store(t.Name(), r)
 		t.Cleanup(func() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -82,19 +81,6 @@ func run(t *testing.T, s *server, op string, f func(t *testing.T, r *rec)) {
 		})
 		f(t, r)
 	})
-}
-
-// recs maps a running operation's test name to its rec.
-var recs sync.Map
-
-// todo skips the operation t (an operation run by run), recording it as
-// TODO with the reason.
-func todo(t *testing.T, why string) {
-	t.Helper()
-	if r, ok := recs.Load(t.Name()); ok {
-		r.(*rec).Note("%s", why)
-	}
-	t.Skip("TODO: " + why)
 }
 
 func TestMain(m *testing.M) {
