@@ -24,8 +24,6 @@ import (
 // Black-box tests of the streaming listings, Walk and Conn.FS against the
 // in-process ftptest server.
 
-const hangGuard = 10 * time.Second
-
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	t.Cleanup(cancel)
@@ -39,13 +37,13 @@ func noMLST(srv *ftptest.Server) {
 	srv.AddFault(ftptest.Fault{Command: "FEAT", Reply: "211-Features:\r\n EPSV\r\n SIZE\r\n UTF8\r\n211 End"})
 }
 
-func newServer(t testing.TB) *ftptest.Server {
+func newListServer(t testing.TB) *ftptest.Server {
 	srv := ftptest.NewServer()
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-func login(t testing.TB, srv *ftptest.Server) *ftp.Conn {
+func listLogin(t testing.TB, srv *ftptest.Server) *ftp.Conn {
 	t.Helper()
 	ctx := testCtx(t)
 	c, err := ftp.Dial(ctx, srv.Addr)
@@ -147,9 +145,9 @@ func countCmd(cmds []string, prefix string) int {
 }
 
 func TestMlsdFTPTest(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 
 	names := map[string]ftp.Entry{}
@@ -208,9 +206,9 @@ func TestMlsdFTPTest(t *testing.T) {
 }
 
 func TestMlstFTPTest(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	e, err := c.Mlst(ctx, "dir/sub/x y z/five;6.txt")
 	if err != nil {
@@ -225,9 +223,9 @@ func TestMlstFTPTest(t *testing.T) {
 }
 
 func TestListFTPTest(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	var names []string
 	for e, err := range c.List(ctx, "dir/sub") {
@@ -255,12 +253,12 @@ func TestListFTPTest(t *testing.T) {
 func TestReadDirFTPTest(t *testing.T) {
 	for _, mlst := range []bool{true, false} {
 		t.Run(fmt.Sprintf("mlst=%v", mlst), func(t *testing.T) {
-			srv := newServer(t)
+			srv := newListServer(t)
 			if !mlst {
 				noMLST(srv)
 			}
 			fillServer(t, srv)
-			c := login(t, srv)
+			c := listLogin(t, srv)
 			ctx := testCtx(t)
 			for i := 0; i < 2; i++ {
 				entries, err := c.ReadDir(ctx, "dir")
@@ -293,7 +291,7 @@ func TestReadDirFTPTest(t *testing.T) {
 }
 
 func TestMlsdBreakEarly(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	for i := range 5000 {
 		if err := srv.WriteFile(fmt.Sprintf("big/f%05d", i), nil); err != nil {
 			t.Fatal(err)
@@ -303,7 +301,7 @@ func TestMlsdBreakEarly(t *testing.T) {
 	// abort, the loop would hang.
 	srv.AddFault(ftptest.Fault{Command: "MLSD", StallData: true, CutAfter: 1000})
 	srv.AddFault(ftptest.Fault{Command: "LIST", StallData: true, CutAfter: 1000})
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	for _, seq := range []func(func(ftp.Entry, error) bool){c.Mlsd(ctx, "big"), c.List(ctx, "big")} {
 		n := 0
@@ -351,9 +349,9 @@ func TestMlsdBreakEarly(t *testing.T) {
 }
 
 func TestMlsdBusy(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	for _, err := range c.Mlsd(ctx, "") {
 		if err != nil {
@@ -375,9 +373,9 @@ func TestMlsdBusy(t *testing.T) {
 }
 
 func TestWalkFTPTest(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	walk := func(root string, fn func(string, ftp.Entry) error) []string {
 		var seen []string
@@ -499,7 +497,7 @@ func TestFSWalkDirMatchesDisk(t *testing.T) {
 			tc.setup(srv)
 			srv.Start()
 			t.Cleanup(srv.Close)
-			c := login(t, srv)
+			c := listLogin(t, srv)
 			got := walkPaths(t, c.FS(testCtx(t)))
 			if !slices.Equal(got, want) {
 				t.Errorf("WalkDir over FTP =\n%s\nover disk =\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -511,12 +509,12 @@ func TestFSWalkDirMatchesDisk(t *testing.T) {
 func TestFSTestFS(t *testing.T) {
 	for _, mlst := range []bool{true, false} {
 		t.Run(fmt.Sprintf("mlst=%v", mlst), func(t *testing.T) {
-			srv := newServer(t)
+			srv := newListServer(t)
 			if !mlst {
 				noMLST(srv)
 			}
 			fillServer(t, srv)
-			c := login(t, srv)
+			c := listLogin(t, srv)
 			if err := fstest.TestFS(c.FS(testCtx(t)), expectedFiles()...); err != nil {
 				t.Fatal(err)
 			}
@@ -525,9 +523,9 @@ func TestFSTestFS(t *testing.T) {
 }
 
 func TestFSRootedAtPwd(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	if _, err := c.Cwd(ctx, "dir"); err != nil {
 		t.Fatal(err)
@@ -558,13 +556,13 @@ func TestFSRootedAtPwd(t *testing.T) {
 }
 
 func TestFSReadDirOfFileWithoutMLST(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	noMLST(srv)
 	fillServer(t, srv)
 	if err := srv.WriteFile("same/same", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	fsys := c.FS(testCtx(t))
 	if _, err := fs.ReadDir(fsys, "a.txt"); err == nil {
 		t.Errorf("ReadDir of a file succeeded")
@@ -577,9 +575,9 @@ func TestFSReadDirOfFileWithoutMLST(t *testing.T) {
 }
 
 func TestFSInterleavedFiles(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	ctx := testCtx(t)
 	fsys := c.FS(ctx)
 	big, err := fsys.Open("other/eight.txt")
@@ -653,9 +651,9 @@ func TestFSInterleavedFiles(t *testing.T) {
 }
 
 func TestFSConcurrentUse(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	fsys := c.FS(testCtx(t))
 	errs := make(chan error, 8)
 	for i := range 8 {
@@ -695,9 +693,9 @@ func TestFSConcurrentUse(t *testing.T) {
 }
 
 func TestFSHTTP(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	hs := httptest.NewServer(http.FileServer(http.FS(c.FS(testCtx(t)))))
 	defer hs.Close()
 	get := func(path, rng string) (int, string) {
@@ -728,9 +726,9 @@ func TestFSHTTP(t *testing.T) {
 }
 
 func TestEntryFileInfo(t *testing.T) {
-	srv := newServer(t)
+	srv := newListServer(t)
 	fillServer(t, srv)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	info, err := fs.Stat(c.FS(testCtx(t)), "dir/two.bin")
 	if err != nil {
 		t.Fatal(err)
@@ -758,7 +756,7 @@ func TestEntryFileInfo(t *testing.T) {
 
 // bigServer serves one directory "big" of n empty files.
 func bigServer(tb testing.TB, n int) *ftptest.Server {
-	srv := newServer(tb)
+	srv := newListServer(tb)
 	for i := range n {
 		if err := srv.WriteFile(fmt.Sprintf("big/file-%07d.dat", i), nil); err != nil {
 			tb.Fatal(err)
@@ -788,7 +786,7 @@ func TestListing100kMemory(t *testing.T) {
 	}
 	const n = 100_000
 	srv := bigServer(t, n)
-	c := login(t, srv)
+	c := listLogin(t, srv)
 	// A hang guard only: a loaded machine may take a while.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -841,7 +839,7 @@ func TestListing100kMemory(t *testing.T) {
 
 func benchListing(b *testing.B, n int, list func(*ftp.Conn, context.Context) func(func(ftp.Entry, error) bool)) {
 	srv := bigServer(b, n)
-	c := login(b, srv)
+	c := listLogin(b, srv)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
