@@ -85,6 +85,7 @@ func TestAborRepliesInEitherOrder(t *testing.T) {
 		}
 		dc.Close()
 		s.send("226 Abort successful", "426 Transfer aborted. Data connection closed")
+		s.reply("NOOP", "200 sync") // the client's NOOP after a 2xx to ABOR
 		s.reply("NOOP", "200 in step")
 	})
 	c := dialFake(t, f, nil)
@@ -101,6 +102,47 @@ func TestAborRepliesInEitherOrder(t *testing.T) {
 	}
 	if got := d.Reply(); got != "426 Transfer aborted. Data connection closed" {
 		t.Errorf("Reply = %q, want the transfer's 426", got)
+	}
+	if resp, err := c.Noop(ctx); err != nil || resp != "200 in step" {
+		t.Fatalf("NOOP: %q, %v", resp, err)
+	}
+	f.wait()
+}
+
+// pure-ftpd over TLS may answer ABOR with one reply only ("226 Since you see
+// this ABOR must've succeeded"), never sending the transfer's own: the
+// client must not wait for a second reply. Its NOOP after the 2xx tells.
+func TestAborSingleReply(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		s.expect("RETR big")
+		dc := s.accept(ln)
+		s.send("150 go (16777216 bytes)")
+		go io.Copy(dc, strings.NewReader(strings.Repeat("z", 1<<24)))
+		if !s.expect("ABOR") {
+			return
+		}
+		dc.Close()
+		s.send("226 Since you see this ABOR must've succeeded")
+		s.reply("NOOP", "200 sync")
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, nil)
+	ctx := ctxT(t)
+	d, err := c.Retr(ctx, "RETR big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(d, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("early Close: %v", err)
+	}
+	if got := d.Reply(); got != "226 Since you see this ABOR must've succeeded" {
+		t.Errorf("Reply = %q", got)
 	}
 	if resp, err := c.Noop(ctx); err != nil || resp != "200 in step" {
 		t.Fatalf("NOOP: %q, %v", resp, err)

@@ -614,12 +614,22 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	second, err := c.getMultiline()
+	var second string
+	if first != "" && first[0] == '2' {
+		// Either the transfer's final reply, the ABOR reply still to come,
+		// or the only reply: pure-ftpd over TLS may answer ABOR alone.
+		second, err = c.abortSync()
+	} else {
+		second, err = c.getMultiline()
+	}
 	if err != nil {
 		return first, err
 	}
 	c.pending = false
-	if second == "" || second[0] != '2' {
+	if second == "" {
+		return first, nil
+	}
+	if second[0] != '2' {
 		// proftpd may answer ABOR (226) before the aborted transfer (426).
 		if first == "" || first[0] != '2' || (second[0] != '4' && second[0] != '5') {
 			return first, newError(ErrProto, second)
@@ -627,6 +637,27 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 		first = second
 	}
 	return first, nil
+}
+
+// abortSync follows a 2xx reply to ABOR with a NOOP and reads the replies
+// up to the NOOP's 200: it returns the reply that came between (the ABOR
+// reply), or "" when there was none.
+func (c *Conn) abortSync() (string, error) {
+	if err := c.putCmd("NOOP"); err != nil {
+		return "", err
+	}
+	var between string
+	for i := 0; i < 2; i++ {
+		resp, err := c.getMultiline()
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(resp, "200") {
+			return between, nil
+		}
+		between = resp
+	}
+	return "", c.fail(newError(ErrProto, between))
 }
 
 // sendAbor sends ABOR as an ordinary command line. Unlike ftplib it is not
