@@ -110,7 +110,7 @@ func writeMatrix(code int) error {
 		counts[c.status]++
 	}
 	fmt.Fprintf(&b, "# Interop matrix\n\n")
-	fmt.Fprintf(&b, "Written by `FTP_INTEROP=1 FTP_INTEROP_WRITE_MATRIX=1 go test -race -count=1 ./interop/...`")
+	fmt.Fprintf(&b, "Written by `FTP_INTEROP=1 FTP_INTEROP_WRITE_MATRIX=1 go test -race -count=1 -run Interop ./interop/...`")
 	fmt.Fprintf(&b, " against the servers of `interop/servers.sh` (Debian 12: vsftpd 3.0.3, proftpd 1.3.8, pure-ftpd 1.0.50, pyftpdlib 1.5.7).\n\n")
 	fmt.Fprintf(&b, "Run: %s, %s %s/%s, %s, `go test` exit code %d.\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
