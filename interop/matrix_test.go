@@ -52,8 +52,8 @@ func (r *rec) NA(t *testing.T, why string) {
 }
 
 // run runs one operation of the matrix on s as a subtest of t and records
-// its outcome. A skip is recorded as TODO (with its reason) unless the
-// operation called r.NA.
+// its outcome. A skip is recorded as TODO (notes made before it are
+// shown) unless the operation called r.NA.
 func run(t *testing.T, s *server, op string, f func(t *testing.T, r *rec)) {
 	t.Helper()
 	resMu.Lock()

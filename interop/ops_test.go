@@ -783,7 +783,7 @@ func opStorLines(t *testing.T, s *server, r *rec) {
 	sameBytes(t, "RETR after StorLines", retr(t, ctx, c, p), want)
 }
 
-// transferCmds checks the commands a transfer sent.
+// pasvUsed counts the PASV and EPSV commands in cmds.
 func pasvUsed(cmds []string) (pasv, epsv int) {
 	for _, c := range cmds {
 		switch c {
