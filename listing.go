@@ -151,9 +151,9 @@ func parseErr(format, line, reason string) error {
 	return &ParseError{Format: format, Line: line, Reason: reason}
 }
 
-// trimEOL removes the line terminator: every trailing CR and LF (a server
+// trimLineEnd removes the line terminator: every trailing CR and LF (a server
 // in ASCII mode may send CR CR LF).
-func trimEOL(line string) string {
+func trimLineEnd(line string) string {
 	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
 		line = line[:len(line)-1]
 	}
@@ -351,7 +351,7 @@ func factKey(k string) string {
 // is malformed makes the line a *ParseError rather than an entry with a
 // wrong field. An empty or blank line returns ErrNotEntry.
 func ParseMLSx(line string) (Entry, error) {
-	line = trimEOL(line)
+	line = trimLineEnd(line)
 	if isBlank(line) {
 		return Entry{}, ErrNotEntry
 	}
@@ -557,7 +557,7 @@ func parseMLSxTime(s string) (time.Time, bool) {
 // An empty or blank line or a "total N" line returns ErrNotEntry; a line
 // that is not an entry in the chosen format returns a *ParseError.
 func ParseList(line string, now time.Time) (Entry, error) {
-	line = trimEOL(line)
+	line = trimLineEnd(line)
 	if isBlank(line) {
 		return Entry{}, ErrNotEntry
 	}
@@ -622,7 +622,7 @@ const maxUnixFields = 12
 // not fit returns a *ParseError. Trailing CR and LF are removed first; no
 // I/O happens.
 func ParseUnixList(line string, now time.Time) (Entry, error) {
-	line = trimEOL(line)
+	line = trimLineEnd(line)
 	if isBlank(line) || isTotalLine(line) {
 		return Entry{}, ErrNotEntry
 	}
@@ -895,7 +895,7 @@ func unixTime(month time.Month, day int, yt string, now time.Time) (time.Time, b
 // name cannot be told apart). Times are taken as UTC; Mode holds only the
 // type bits. Trailing CR and LF are removed first; no I/O happens.
 func ParseDOSList(line string) (Entry, error) {
-	line = trimEOL(line)
+	line = trimLineEnd(line)
 	if isBlank(line) {
 		return Entry{}, ErrNotEntry
 	}
@@ -1005,7 +1005,7 @@ func ParseDOSList(line string) (Entry, error) {
 // the whole line is in Raw. Trailing CR and LF are removed first; no I/O
 // happens.
 func ParseEPLF(line string) (Entry, error) {
-	line = trimEOL(line)
+	line = trimLineEnd(line)
 	if isBlank(line) {
 		return Entry{}, ErrNotEntry
 	}

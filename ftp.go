@@ -1,0 +1,914 @@
+package ftp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultPort is the FTP control port used when an address names none
+// (ftplib FTP_PORT).
+const DefaultPort = 21
+
+// DefaultMaxLine is the line-length bound used when Dialer.MaxLine is zero
+// (ftplib MAXLINE).
+const DefaultMaxLine = 8192
+
+// Encoding is the character encoding of the control connection, of the
+// text transferred by RetrLines and of listings.
+type Encoding int
+
+const (
+	// UTF8 passes bytes through unchanged (Go strings are UTF-8). Invalid
+	// UTF-8 from the server is kept as it is, not refused.
+	UTF8 Encoding = iota
+	// Latin1 is ISO 8859-1: commands must hold runes up to U+00FF only,
+	// and received bytes are decoded one byte to one rune.
+	Latin1
+)
+
+// Dialer holds the options for connecting to an FTP server. The zero value
+// is usable: it connects in passive mode, without a timeout, in UTF-8,
+// without debug output. A nil *Dialer is the same as a zero Dialer.
+type Dialer struct {
+	// Timeout is the deadline of each network operation (connect, one
+	// reply, one command, one read or write of data, one accept) on the
+	// control and data connections, like ftplib's timeout. Zero means
+	// none; the ctx passed to each call still applies.
+	Timeout time.Duration
+
+	// LocalAddr is the local address the control connection and the
+	// passive data connections are bound to, like ftplib's
+	// source_address. Its port is used for the control connection only;
+	// data connections use the same IP with port 0. Nil lets the system
+	// choose. It is not used when DialContext is set.
+	LocalAddr net.Addr
+
+	// DialContext, when not nil, opens the control connection and the
+	// passive data connections. Nil uses a net.Dialer. When it is set,
+	// passive data connections go to the host named in the address given
+	// to Dial, not to the address the control connection reports.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Encoding is the encoding of the control connection, RetrLines and
+	// StorLines text and listings. The zero value is UTF8.
+	Encoding Encoding
+
+	// MaxLine bounds the length of a reply line and of a RetrLines or
+	// StorLines line: as in ftplib, the longest accepted content is
+	// MaxLine-1 bytes. A whole multi-line reply is bounded by 128*MaxLine
+	// bytes. Zero means DefaultMaxLine.
+	MaxLine int
+
+	// Debug is ftplib's debugging level: 0 prints nothing, 1 prints each
+	// command and reply, 2 also each line sent and received, 3 also each
+	// line of a RetrLines transfer. PASS arguments are masked.
+	Debug int
+
+	// DebugOutput receives the debug output. Nil means os.Stderr.
+	DebugOutput io.Writer
+
+	// Active starts the connection in active mode (PORT or EPRT: the
+	// server connects to the client) instead of passive mode.
+	Active bool
+
+	// TrustPASVAddress makes passive mode connect to the host named in a
+	// 227 reply instead of the control connection's peer (ftplib's
+	// trust_server_pasv_ipv4_address). False is the safe default.
+	TrustPASVAddress bool
+
+	// TLSConfig configures FTPS. It is cloned, never modified. Nil means
+	// a default configuration that verifies the server's certificate.
+	TLSConfig *tls.Config
+
+	// ImplicitTLS starts TLS on the first byte of the control connection
+	// (implicit FTPS, usually port 990).
+	ImplicitTLS bool
+}
+
+// Dial connects to the FTP server at addr with a zero Dialer and reads its
+// welcome. See [Dialer.Dial].
+func Dial(ctx context.Context, addr string) (*Conn, error) {
+	var d Dialer
+	return d.Dial(ctx, addr)
+}
+
+// Dial connects to the FTP server at addr and reads its welcome reply.
+// addr is "host:port" or "host" (port 21); an IPv6 literal is written
+// "[::1]:21" or "[::1]". Any 1xx, 2xx or 3xx welcome is accepted; a 120
+// ("ready in n minutes") is followed by waiting for the next reply. A 4xx
+// or 5xx welcome is returned as an *Error and the connection is closed.
+// ctx bounds the connection and the wait for the welcome only.
+func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
+	if d == nil {
+		d = &Dialer{}
+	}
+	host, port := splitAddr(addr)
+	hostport := net.JoinHostPort(host, port)
+	c := newConn(d, host)
+	nc, err := c.dialTCP(ctx, hostport, d.LocalAddr)
+	if err != nil {
+		return nil, err
+	}
+	c.setCtrl(nc)
+	c.raw = nc
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	c.peerHost = host
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		c.peerIP = ta.IP
+		if d.DialContext == nil {
+			c.peerHost = ta.IP.String()
+			if ta.Zone != "" {
+				c.peerHost += "%" + ta.Zone
+			}
+		}
+	}
+	if d.ImplicitTLS {
+		if err := c.startImplicitTLS(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
+	}
+	stop, err := c.acquire(ctx)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	resp, err := c.getResp()
+	for err == nil && strings.HasPrefix(resp, "120") {
+		resp, err = c.getResp()
+	}
+	c.release(stop)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.welcome = resp
+	return c, nil
+}
+
+// splitAddr splits "host:port", "host", "[v6]:port", "[v6]" or a bare
+// IPv6 literal into host and port, the port defaulting to 21.
+func splitAddr(addr string) (host, port string) {
+	h, p, err := net.SplitHostPort(addr)
+	if err == nil {
+		if p == "" {
+			p = strconv.Itoa(DefaultPort)
+		}
+		return h, p
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
+	return h, strconv.Itoa(DefaultPort)
+}
+
+func newConn(d *Dialer, host string) *Conn {
+	c := &Conn{
+		host:      host,
+		timeout:   d.Timeout,
+		dialFn:    d.DialContext,
+		enc:       d.Encoding,
+		maxLine:   d.MaxLine,
+		debug:     d.Debug,
+		debugOut:  d.DebugOutput,
+		passive:   !d.Active,
+		trustPASV: d.TrustPASVAddress,
+	}
+	if c.maxLine <= 0 {
+		c.maxLine = DefaultMaxLine
+	}
+	if c.debugOut == nil {
+		c.debugOut = os.Stderr
+	}
+	if d.TLSConfig != nil {
+		c.tlsConfig = d.TLSConfig.Clone()
+	}
+	c.implicitTLS = d.ImplicitTLS
+	if ta, ok := d.LocalAddr.(*net.TCPAddr); ok && ta != nil {
+		c.dataLocalAddr = &net.TCPAddr{IP: ta.IP, Zone: ta.Zone}
+	} else if d.LocalAddr != nil {
+		c.dataLocalAddr = d.LocalAddr
+	}
+	return c
+}
+
+// dialTCP opens a TCP connection to addr with the Dialer's hook or a
+// net.Dialer bound to laddr, under ctx and the per-operation timeout.
+func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Conn, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var nc net.Conn
+	var err error
+	if c.dialFn != nil {
+		nc, err = c.dialFn(ctx, "tcp", addr)
+	} else {
+		nd := net.Dialer{LocalAddr: laddr}
+		nc, err = nd.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("ftp: %w: %w", cerr, err)
+		}
+		return nil, err
+	}
+	return nc, nil
+}
+
+// Conn is a connection to an FTP server: one control connection and the
+// data connections it opens. Its methods mirror Python's ftplib.FTP.
+//
+// A Conn is not for concurrent use: a call made while another call or an
+// open [DataConn] holds it fails with ErrBusy instead of waiting. Close and
+// Abort may be called from any goroutine, and Close interrupts any call in
+// progress. After a failure that leaves the control connection in an
+// unknown state (a cancelled context in the middle of a reply, a network
+// error, a transfer whose final reply could not be read) the Conn is
+// closed and every later call returns an error wrapping ErrClosed and the
+// cause.
+type Conn struct {
+	// Settings fixed at Dial.
+	host     string // as given to Dial; the TLS ServerName
+	peerHost string // host for passive data connections
+	peerIP   net.IP // control peer IP, nil when unknown
+	timeout  time.Duration
+	dialFn   func(ctx context.Context, network, addr string) (net.Conn, error)
+	enc      Encoding
+	maxLine  int
+	debugOut io.Writer
+
+	// Settings changed by the setters (not concurrently with calls).
+	debug         int
+	passive       bool
+	trustPASV     bool
+	dataLocalAddr net.Addr
+	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
+
+	// Protocol state, used by the call holding busy.
+	ctrl     net.Conn // control stream (a *tls.Conn once TLS is on)
+	ctrlLR   lineReader
+	dataLR   lineReader
+	storBR   *bufio.Reader
+	storAcc  []byte
+	wbuf     []byte
+	buf      []byte
+	welcome  string
+	lastResp string
+	curType  string // representation type known to be in force, "" unknown
+	pending  bool   // a transfer's final reply is still due (after TransferCmd)
+
+	// FTPS state (tls.go and the FTPS type).
+	tlsConfig   *tls.Config
+	ctrlTLS     *tls.Conn
+	protP       bool
+	implicitTLS bool
+
+	busy atomic.Bool
+
+	mu      sync.Mutex // guards what follows and every deadline change
+	raw     net.Conn   // control socket
+	dataRaw net.Conn   // open data socket
+	ln      net.Listener
+	cur     *DataConn
+	intr    error // context error that interrupted the current call
+	closed  bool
+	broken  error
+}
+
+// setCtrl makes nc the control stream, with a fresh reply reader. The
+// FTPS code calls it after wrapping the control connection in TLS.
+func (c *Conn) setCtrl(nc net.Conn) {
+	c.ctrl = nc
+	size := c.maxLine + 2
+	if size < 4096 {
+		size = 4096
+	}
+	if size > 64<<10 {
+		size = 64 << 10
+	}
+	c.ctrlLR = lineReader{br: bufio.NewReaderSize(nc, size), max: c.maxLine}
+}
+
+var pastTime = time.Unix(1, 0)
+
+// acquire takes the Conn for one call: it fails with ErrBusy when another
+// call holds it and with ErrClosed when it is closed or broken, clears the
+// deadlines and starts watching ctx. The caller ends with release(stop).
+func (c *Conn) acquire(ctx context.Context) (stop func(), err error) {
+	if !c.busy.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	c.mu.Lock()
+	if err := c.deadLocked(); err != nil {
+		c.mu.Unlock()
+		c.busy.Store(false)
+		return nil, err
+	}
+	c.intr = nil
+	_ = c.raw.SetDeadline(time.Time{})
+	c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		c.busy.Store(false)
+		return nil, fmt.Errorf("ftp: %w", err)
+	}
+	return c.watch(ctx), nil
+}
+
+// release ends a call started by acquire.
+func (c *Conn) release(stop func()) {
+	stop()
+	c.busy.Store(false)
+}
+
+// deadLocked returns the error for a closed or broken Conn. c.mu is held.
+func (c *Conn) deadLocked() error {
+	if c.broken != nil {
+		return fmt.Errorf("%w: %w", ErrClosed, c.broken)
+	}
+	if c.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// watch makes the cancellation of ctx interrupt the blocked I/O of the
+// Conn. The returned stop function waits for an interruption in flight.
+func (c *Conn) watch(ctx context.Context) func() {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(done)
+		c.interrupt(ctx.Err())
+	})
+	return func() {
+		if !stop() {
+			<-done
+		}
+	}
+}
+
+// interrupt records cause and makes every blocked operation of the Conn
+// return at once.
+func (c *Conn) interrupt(cause error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.intr == nil {
+		c.intr = cause
+	}
+	_ = c.raw.SetDeadline(pastTime)
+	if c.dataRaw != nil {
+		_ = c.dataRaw.SetDeadline(pastTime)
+	}
+	if dl, ok := c.ln.(interface{ SetDeadline(time.Time) error }); ok {
+		_ = dl.SetDeadline(pastTime)
+	}
+}
+
+// arm sets the per-operation deadline on nc before one operation, unless
+// the call was interrupted (the past deadline must stay).
+func (c *Conn) arm(nc interface{ SetDeadline(time.Time) error }) {
+	if c.timeout <= 0 {
+		return
+	}
+	c.mu.Lock()
+	if c.intr == nil {
+		_ = nc.SetDeadline(time.Now().Add(c.timeout))
+	}
+	c.mu.Unlock()
+}
+
+func (c *Conn) armCtrl() { c.arm(c.raw) }
+
+// setData registers the open data socket (nil to clear) so that Close and
+// cancellation reach it.
+func (c *Conn) setData(nc net.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dataRaw = nc
+	if nc == nil {
+		return
+	}
+	if c.closed {
+		nc.Close()
+	} else if c.intr != nil {
+		_ = nc.SetDeadline(pastTime)
+	}
+}
+
+// setListener registers the active-mode listener (nil to clear).
+func (c *Conn) setListener(ln net.Listener) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ln = ln
+	if ln == nil {
+		return
+	}
+	if c.closed {
+		ln.Close()
+	} else if dl, ok := ln.(interface{ SetDeadline(time.Time) error }); ok && c.intr != nil {
+		_ = dl.SetDeadline(pastTime)
+	}
+}
+
+// wrapIO adds the cause of an interruption (a context error, or Close) to
+// an I/O error.
+func (c *Conn) wrapIO(err error) error {
+	c.mu.Lock()
+	intr, closed := c.intr, c.closed
+	c.mu.Unlock()
+	switch {
+	case closed && !errors.Is(err, ErrClosed):
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	case intr != nil && !errors.Is(err, intr):
+		return fmt.Errorf("ftp: %w: %w", intr, err)
+	}
+	return err
+}
+
+// fail marks the control connection broken after err left it in an
+// unknown state, closes it, and returns err with its cause.
+func (c *Conn) fail(err error) error {
+	err = c.wrapIO(err)
+	c.mu.Lock()
+	if c.broken == nil && !c.closed {
+		c.broken = err
+	}
+	raw, data := c.raw, c.dataRaw
+	c.mu.Unlock()
+	raw.Close()
+	if data != nil {
+		data.Close()
+	}
+	return err
+}
+
+// call runs f as one call holding the Conn.
+func (c *Conn) call(ctx context.Context, f func() (string, error)) (string, error) {
+	stop, err := c.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer c.release(stop)
+	return f()
+}
+
+// Close closes the control connection and any open data connection
+// without sending QUIT (ftplib close). It interrupts any call in progress,
+// may be called from any goroutine, and is idempotent.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	raw, data, ln, broken := c.raw, c.dataRaw, c.ln, c.broken
+	c.mu.Unlock()
+	if data != nil {
+		data.Close()
+	}
+	if ln != nil {
+		ln.Close()
+	}
+	err := raw.Close()
+	if broken != nil {
+		return nil
+	}
+	return err
+}
+
+// Login logs in (ftplib login): it sends USER, then PASS if the reply is
+// 3xx, then ACCT if that reply is 3xx, and returns the last reply, which
+// must be 2xx. An empty user means "anonymous"; for an anonymous login an
+// empty passwd or "-" gets "anonymous@" appended, as in ftplib.
+func (c *Conn) Login(ctx context.Context, user, passwd, acct string) (string, error) {
+	if user == "" {
+		user = "anonymous"
+	}
+	if user == "anonymous" && (passwd == "" || passwd == "-") {
+		passwd += "anonymous@"
+	}
+	for _, l := range []string{"USER " + user, "PASS " + passwd, "ACCT " + acct} {
+		if err := c.checkCmd(l); err != nil {
+			return "", err
+		}
+	}
+	return c.call(ctx, func() (string, error) {
+		resp, err := c.sendCmd("USER " + user)
+		if err == nil && resp[0] == '3' {
+			resp, err = c.sendCmd("PASS " + passwd)
+		}
+		if err == nil && resp[0] == '3' {
+			resp, err = c.sendCmd("ACCT " + acct)
+		}
+		if err != nil {
+			return "", err
+		}
+		if resp[0] != '2' {
+			return "", newError(ErrReply, resp)
+		}
+		return resp, nil
+	})
+}
+
+// Acct sends ACCT with the account information password (ftplib acct);
+// the reply must be 2xx.
+func (c *Conn) Acct(ctx context.Context, password string) (string, error) {
+	return c.call(ctx, func() (string, error) { return c.voidCmd("ACCT " + password) })
+}
+
+// SendCmd sends the command cmd and returns the reply (ftplib sendcmd):
+// a 1xx, 2xx or 3xx reply is returned, a 4xx or 5xx one is an *Error of
+// class ErrTemp or ErrPerm, anything else ErrProto. A cmd holding CR or LF
+// is refused with ErrIllegalNewline and nothing is sent.
+func (c *Conn) SendCmd(ctx context.Context, cmd string) (string, error) {
+	return c.call(ctx, func() (string, error) { return c.sendCmd(cmd) })
+}
+
+// VoidCmd sends the command cmd and returns its reply, which must be 2xx
+// (ftplib voidcmd); another positive reply is an *Error of class ErrReply.
+func (c *Conn) VoidCmd(ctx context.Context, cmd string) (string, error) {
+	return c.call(ctx, func() (string, error) { return c.voidCmd(cmd) })
+}
+
+// GetResp reads one reply and classifies it as SendCmd does (ftplib
+// getresp). It is used after TransferCmd, or to read a reply the server
+// sends on its own.
+func (c *Conn) GetResp(ctx context.Context) (string, error) {
+	return c.call(ctx, c.getResp)
+}
+
+// VoidResp reads one reply, which must be 2xx (ftplib voidresp): the
+// final reply of a transfer opened by TransferCmd.
+func (c *Conn) VoidResp(ctx context.Context) (string, error) {
+	return c.call(ctx, c.voidResp)
+}
+
+// Noop sends NOOP; the reply must be 2xx. It keeps an idle connection
+// alive.
+func (c *Conn) Noop(ctx context.Context) (string, error) {
+	return c.VoidCmd(ctx, "NOOP")
+}
+
+// Rename renames from to to (ftplib rename): RNFR, whose reply must be
+// 3xx, then RNTO, whose reply must be 2xx.
+func (c *Conn) Rename(ctx context.Context, from, to string) (string, error) {
+	if err := c.checkCmd("RNTO " + to); err != nil {
+		return "", err
+	}
+	return c.call(ctx, func() (string, error) {
+		resp, err := c.sendCmd("RNFR " + from)
+		if err != nil {
+			return "", err
+		}
+		if resp[0] != '3' {
+			return "", newError(ErrReply, resp)
+		}
+		return c.voidCmd("RNTO " + to)
+	})
+}
+
+// Delete removes the file name (ftplib delete). The reply must be 250 or
+// 200; another positive reply is an *Error of class ErrReply.
+func (c *Conn) Delete(ctx context.Context, name string) (string, error) {
+	return c.call(ctx, func() (string, error) {
+		resp, err := c.sendCmd("DELE " + name)
+		if err != nil {
+			return "", err
+		}
+		if code := replyCode(resp); code != 250 && code != 200 {
+			return "", newError(ErrReply, resp)
+		}
+		return resp, nil
+	})
+}
+
+// Cwd changes the working directory (ftplib cwd). ".." sends CDUP and, only
+// if the server answers 500, falls back to "CWD .."; "" sends "CWD .".
+func (c *Conn) Cwd(ctx context.Context, dir string) (string, error) {
+	return c.call(ctx, func() (string, error) {
+		if dir == ".." {
+			resp, err := c.voidCmd("CDUP")
+			var e *Error
+			if err == nil || !errors.As(err, &e) || e.Code != 500 || !errors.Is(err, ErrPerm) {
+				return resp, err
+			}
+		} else if dir == "" {
+			dir = "."
+		}
+		return c.voidCmd("CWD " + dir)
+	})
+}
+
+// Size returns the size of the file name from a SIZE reply (ftplib size).
+// No TYPE is sent: the size is the one for the type in force. A positive
+// reply other than 213 gives -1 and an *Error of class ErrReply; a 213
+// reply that is not a number gives ErrProto.
+func (c *Conn) Size(ctx context.Context, name string) (int64, error) {
+	var n int64 = -1
+	_, err := c.call(ctx, func() (string, error) {
+		resp, err := c.sendCmd("SIZE " + name)
+		if err != nil {
+			return "", err
+		}
+		if !strings.HasPrefix(resp, "213") {
+			return "", newError(ErrReply, resp)
+		}
+		v, perr := strconv.ParseInt(strings.TrimSpace(resp[3:]), 10, 64)
+		if perr != nil || v < 0 {
+			return "", newError(ErrProto, resp)
+		}
+		n = v
+		return resp, nil
+	})
+	return n, err
+}
+
+// Mkd creates the directory dir (ftplib mkd) and returns the name the
+// server reports in its 257 reply, or "" for another 2xx reply.
+func (c *Conn) Mkd(ctx context.Context, dir string) (string, error) {
+	return c.call(ctx, func() (string, error) { return c.dirCmd("MKD " + dir) })
+}
+
+// Pwd returns the working directory from the 257 reply to PWD (ftplib
+// pwd), or "" for another 2xx reply.
+func (c *Conn) Pwd(ctx context.Context) (string, error) {
+	return c.call(ctx, func() (string, error) { return c.dirCmd("PWD") })
+}
+
+func (c *Conn) dirCmd(cmd string) (string, error) {
+	resp, err := c.voidCmd(cmd)
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(resp, "257") {
+		return "", nil
+	}
+	return Parse257(resp)
+}
+
+// Rmd removes the directory dir (ftplib rmd); the reply must be 2xx.
+func (c *Conn) Rmd(ctx context.Context, dir string) (string, error) {
+	return c.VoidCmd(ctx, "RMD "+dir)
+}
+
+// Quit sends QUIT and, if the reply is 2xx, closes the connection (ftplib
+// quit). On another reply the connection stays open.
+func (c *Conn) Quit(ctx context.Context) (string, error) {
+	resp, err := c.VoidCmd(ctx, "QUIT")
+	if err == nil {
+		c.Close()
+	}
+	return resp, err
+}
+
+// Feat sends FEAT and returns the features the server lists in its 211
+// reply (RFC 2389), keyed by the upper-cased feature name, with the rest
+// of the line (trimmed) as the value: "REST STREAM" gives
+// {"REST": "STREAM"}. A positive reply other than 211 is an *Error of
+// class ErrReply.
+func (c *Conn) Feat(ctx context.Context) (map[string]string, error) {
+	var feats map[string]string
+	_, err := c.call(ctx, func() (string, error) {
+		resp, err := c.sendCmd("FEAT")
+		if err != nil {
+			return "", err
+		}
+		if !strings.HasPrefix(resp, "211") {
+			return "", newError(ErrReply, resp)
+		}
+		feats = parseFeat(resp)
+		return resp, nil
+	})
+	return feats, err
+}
+
+// parseFeat reads the feature lines of a 211 reply: every line but the
+// first and the last that starts with a space.
+func parseFeat(resp string) map[string]string {
+	feats := make(map[string]string)
+	lines := strings.Split(resp, "\n")
+	if len(lines) < 3 {
+		return feats
+	}
+	for _, l := range lines[1 : len(lines)-1] {
+		if !strings.HasPrefix(l, " ") {
+			continue
+		}
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		name, val, _ := strings.Cut(l, " ")
+		feats[strings.ToUpper(name)] = strings.TrimSpace(val)
+	}
+	return feats
+}
+
+// ModTime returns the modification time of the file name from the 213
+// reply to MDTM (RFC 3659), in UTC. A positive reply other than 213 is an
+// *Error of class ErrReply; a time that cannot be parsed is ErrProto.
+func (c *Conn) ModTime(ctx context.Context, name string) (time.Time, error) {
+	var t time.Time
+	_, err := c.call(ctx, func() (string, error) {
+		resp, err := c.sendCmd("MDTM " + name)
+		if err != nil {
+			return "", err
+		}
+		if !strings.HasPrefix(resp, "213") {
+			return "", newError(ErrReply, resp)
+		}
+		v, ok := parseMDTM(strings.TrimSpace(resp[3:]))
+		if !ok {
+			return "", newError(ErrProto, resp)
+		}
+		t = v
+		return resp, nil
+	})
+	return t, err
+}
+
+// parseMDTM parses an RFC 3659 time-val: YYYYMMDDHHMMSS[.s...], UTC.
+func parseMDTM(s string) (time.Time, bool) {
+	if len(s) < 14 {
+		return time.Time{}, false
+	}
+	for i := 0; i < 14; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return time.Time{}, false
+		}
+	}
+	t, err := time.ParseInLocation("20060102150405", s[:14], time.UTC)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if frac := s[14:]; frac != "" {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		ns := 0
+		for i := 1; i < 10; i++ {
+			ns *= 10
+			if i < len(frac) {
+				if frac[i] < '0' || frac[i] > '9' {
+					return time.Time{}, false
+				}
+				ns += int(frac[i] - '0')
+			}
+		}
+		t = t.Add(time.Duration(ns))
+	}
+	return t, true
+}
+
+// SetModTime sets the modification time of the file name with MFMT
+// (draft-somers-ftp-mfxx), sending t in UTC to the second; the reply must
+// be 2xx.
+func (c *Conn) SetModTime(ctx context.Context, name string, t time.Time) (string, error) {
+	return c.VoidCmd(ctx, "MFMT "+t.UTC().Format("20060102150405")+" "+name)
+}
+
+// SetPasv selects passive mode (true, the default) or active mode (false)
+// for the data connections opened later (ftplib set_pasv). No I/O happens.
+func (c *Conn) SetPasv(passive bool) { c.passive = passive }
+
+// SetDebugLevel sets ftplib's debugging level (see Dialer.Debug).
+func (c *Conn) SetDebugLevel(level int) { c.debug = level }
+
+// SetTrustServerPASVAddress sets whether passive mode connects to the host
+// named in a 227 reply (true) or to the control connection's peer (false,
+// the default); see Dialer.TrustPASVAddress.
+func (c *Conn) SetTrustServerPASVAddress(trust bool) { c.trustPASV = trust }
+
+// SetDataLocalAddr sets the local address data connections are bound to:
+// passive connections are dialled from it and active-mode listeners use
+// its IP. Nil lets the system choose (passive) or uses the control
+// connection's local IP (active).
+func (c *Conn) SetDataLocalAddr(addr net.Addr) { c.dataLocalAddr = addr }
+
+// Welcome returns the server's welcome reply read by Dial (ftplib
+// getwelcome). At debug level 1 or more it is also printed.
+func (c *Conn) Welcome() string {
+	if c.debug > 0 {
+		c.debugLine("*welcome*", c.welcome, true)
+	}
+	return c.welcome
+}
+
+// LastResp returns the code (first three characters) of the last reply
+// read (ftplib lastresp).
+func (c *Conn) LastResp() string { return c.lastResp }
+
+// RemoteAddr returns the address of the server's end of the control
+// connection.
+func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+
+// LocalAddr returns the address of the local end of the control
+// connection.
+func (c *Conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
+
+// PrintLine writes line and a newline to standard output (ftplib
+// print_line): the default callback of RetrLines and Dir.
+func PrintLine(line string) error {
+	_, err := fmt.Fprintln(os.Stdout, line)
+	return err
+}
+
+// Ftpcp copies the file sourceName from source to targetName on target,
+// with the data flowing directly between the two servers (ftplib ftpcp,
+// "FXP"). targetName "" means sourceName; typ "" means "I". As in ftplib
+// 3.14.6, the host named in source's 227 reply is ignored in favour of
+// source's peer address unless source trusts PASV addresses. A STOR or
+// RETR reply other than 125 or 150 is an *Error of class ErrProto.
+func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, typ string) error {
+	if targetName == "" {
+		targetName = sourceName
+	}
+	if typ == "" {
+		typ = "I"
+	}
+	for _, s := range []string{"RETR " + sourceName, "STOR " + targetName, "TYPE " + typ} {
+		if err := source.checkCmd(s); err != nil {
+			return err
+		}
+		if err := target.checkCmd(s); err != nil {
+			return err
+		}
+	}
+	sstop, err := source.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer source.release(sstop)
+	tstop, err := target.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer target.release(tstop)
+
+	if _, err := source.voidCmd("TYPE " + typ); err != nil {
+		return err
+	}
+	if _, err := target.voidCmd("TYPE " + typ); err != nil {
+		return err
+	}
+	resp, err := source.sendCmd("PASV")
+	if err != nil {
+		return err
+	}
+	host, port, err := Parse227(resp)
+	if err != nil {
+		return err
+	}
+	if !source.trustPASV {
+		host = source.peerHost
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		_, err = target.sendEPRT(host, port)
+	} else {
+		_, err = target.sendPort(host, port)
+	}
+	if err != nil {
+		return err
+	}
+	tresp, err := target.sendCmd("STOR " + targetName)
+	if err != nil {
+		return err
+	}
+	if c := replyCode(tresp); c != 125 && c != 150 {
+		return newError(ErrProto, tresp)
+	}
+	sresp, err := source.sendCmd("RETR " + sourceName)
+	if err == nil {
+		if c := replyCode(sresp); c != 125 && c != 150 {
+			err = newError(ErrProto, sresp)
+		}
+	}
+	if err != nil {
+		// The target's STOR is in progress and will not get its data:
+		// abort it so that its replies stay in step.
+		target.abortTransfer(nil)
+		return err
+	}
+	if _, err := source.voidResp(); err != nil {
+		target.voidResp()
+		return err
+	}
+	_, err = target.voidResp()
+	return err
+}

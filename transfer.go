@@ -1,0 +1,987 @@
+package ftp
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A TransferOption changes how a transfer is made. The zero set of options
+// transfers from the start of the file, in blocks chosen by the copy.
+type TransferOption func(*transferOpts)
+
+type transferOpts struct {
+	rest      string
+	hasRest   bool
+	blockSize int
+	onBlock   func([]byte)
+}
+
+func collect(opts []TransferOption) transferOpts {
+	var o transferOpts
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	return o
+}
+
+// Rest makes the transfer start at byte offset: "REST offset" is sent
+// before the transfer command, even for 0 (ftplib's rest argument).
+func Rest(offset int64) TransferOption {
+	return func(o *transferOpts) {
+		o.rest = strconv.FormatInt(offset, 10)
+		o.hasRest = true
+	}
+}
+
+// RestMarker sends "REST marker" before the transfer command, for servers
+// whose restart markers are not byte offsets.
+func RestMarker(marker string) TransferOption {
+	return func(o *transferOpts) {
+		o.rest = marker
+		o.hasRest = true
+	}
+}
+
+// BlockSize makes RetrBinary and StorBinary move data in blocks of at most
+// n bytes, each handed to the writer (or read from the reader) on its own,
+// like ftplib's blocksize. n <= 0 means 8192. Without it (and without
+// OnBlock) the copy may use the kernel's zero-copy paths.
+func BlockSize(n int) TransferOption {
+	return func(o *transferOpts) {
+		if n <= 0 {
+			n = 8192
+		}
+		o.blockSize = n
+	}
+}
+
+// OnBlock makes RetrBinary and StorBinary call fn with each block after it
+// has been transferred, and StorLines with each line sent (ftplib's
+// storbinary and storlines callback). The slice is only valid during the
+// call.
+func OnBlock(fn func(block []byte)) TransferOption {
+	return func(o *transferOpts) { o.onBlock = fn }
+}
+
+const defaultBufSize = 32 << 10
+
+var (
+	bufPool = sync.Pool{New: func() any {
+		b := make([]byte, defaultBufSize)
+		return &b
+	}}
+	lineReaderPool = sync.Pool{New: func() any {
+		return &lineReader{br: bufio.NewReaderSize(nil, 64<<10)}
+	}}
+
+	errDataClosed = fmt.Errorf("ftp: data connection closed: %w", net.ErrClosed)
+	errAborted    = fmt.Errorf("ftp: transfer aborted: %w", net.ErrClosed)
+)
+
+// checkCmd checks a command that will be sent later in a sequence, so that
+// nothing at all is sent when it would be refused.
+func (c *Conn) checkCmd(line string) error {
+	if err := checkLine(line); err != nil {
+		return err
+	}
+	if c.enc == Latin1 {
+		if _, err := appendEncoded(nil, c.enc, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setType makes typ the representation type, sending TYPE only when it is
+// not known to be in force. With void the reply must be 2xx (ftplib
+// voidcmd), else any positive reply is accepted (ftplib sendcmd).
+func (c *Conn) setType(typ string, void bool) error {
+	if c.curType == typ {
+		return nil
+	}
+	var err error
+	if void {
+		_, err = c.voidCmd("TYPE " + typ)
+	} else {
+		_, err = c.sendCmd("TYPE " + typ)
+	}
+	return err
+}
+
+// openData is the one path that opens a data connection (ftplib
+// ntransfercmd). Passive: PASV/EPSV, connect, [REST], cmd. Active:
+// PORT/EPRT, [REST], cmd, accept. The reply to cmd must be 1xx, possibly
+// after a 2xx. The socket is then passed to wrapData (FTPS). It returns
+// the connection to use, the socket, and the size from a 150 reply (-1
+// when unknown). The socket is registered with setData; on success the
+// transfer's final reply is due (c.pending).
+func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn, raw net.Conn, size int64, err error) {
+	if err := c.checkCmd(cmd); err != nil {
+		return nil, nil, -1, err
+	}
+	if o.hasRest {
+		if err := c.checkCmd("REST " + o.rest); err != nil {
+			return nil, nil, -1, err
+		}
+	}
+	var resp string
+	if c.passive {
+		host, port, err := c.makePasv()
+		if err != nil {
+			return nil, nil, -1, err
+		}
+		raw, err = c.dialData(ctx, host, port)
+		if err != nil {
+			return nil, nil, -1, err
+		}
+		c.setData(raw)
+		resp, err = c.transferCmd(cmd, o)
+		if err != nil {
+			c.setData(nil)
+			raw.Close()
+			return nil, nil, -1, err
+		}
+	} else {
+		ln, err := c.makePort(ctx)
+		if err != nil {
+			return nil, nil, -1, err
+		}
+		resp, err = c.transferCmd(cmd, o)
+		if err != nil {
+			c.setListener(nil)
+			ln.Close()
+			return nil, nil, -1, err
+		}
+		raw, err = c.acceptData(ln)
+		c.setListener(nil)
+		ln.Close()
+		if err != nil {
+			return nil, nil, -1, c.drainFinal(err)
+		}
+		c.setData(raw)
+	}
+	size = -1
+	if strings.HasPrefix(resp, "150") {
+		if n, perr := Parse150(resp); perr == nil {
+			size = n
+		}
+	}
+	conn, err = c.wrapData(ctx, raw)
+	if err != nil {
+		c.setData(nil)
+		raw.Close()
+		return nil, nil, -1, c.drainFinal(err)
+	}
+	c.pending = true
+	return conn, raw, size, nil
+}
+
+// transferCmd sends [REST] and the transfer command and reads the
+// preliminary reply.
+func (c *Conn) transferCmd(cmd string, o *transferOpts) (string, error) {
+	if o.hasRest {
+		if _, err := c.sendCmd("REST " + o.rest); err != nil {
+			return "", err
+		}
+	}
+	resp, err := c.sendCmd(cmd)
+	if err != nil {
+		return "", err
+	}
+	if resp[0] == '2' {
+		// Some servers send a 2xx before the 1xx.
+		if resp, err = c.getResp(); err != nil {
+			return "", err
+		}
+	}
+	if resp[0] != '1' {
+		return "", newError(ErrReply, resp)
+	}
+	return resp, nil
+}
+
+// drainFinal handles a failure after the server's 1xx reply: the server
+// owes a final reply, which is read so that replies stay in step. When it
+// cannot be read the Conn is broken. It returns cause.
+func (c *Conn) drainFinal(cause error) error {
+	c.mu.Lock()
+	intr := c.intr
+	c.mu.Unlock()
+	cause = c.wrapIO(cause)
+	if intr != nil {
+		return c.fail(cause)
+	}
+	c.pending = false
+	if _, err := c.getResp(); err != nil && !isReplyErr(err) {
+		return fmt.Errorf("%w (then: %w)", cause, err)
+	}
+	return cause
+}
+
+// TransferCmd opens a data connection for cmd and returns it (ftplib
+// transfercmd); see NTransferCmd.
+func (c *Conn) TransferCmd(ctx context.Context, cmd string, opts ...TransferOption) (net.Conn, error) {
+	conn, _, err := c.NTransferCmd(ctx, cmd, opts...)
+	return conn, err
+}
+
+// NTransferCmd opens a data connection in the current mode (passive or
+// active), sends cmd (after "REST n" when Rest or RestMarker is given) and
+// returns the data connection and the size announced by a 150 reply, -1
+// when unknown (ftplib ntransfercmd). The reply to cmd must be 125 or 150,
+// possibly after a 2xx. No TYPE is sent. The caller reads or writes the
+// connection, closes it, and then reads the final reply with VoidResp.
+func (c *Conn) NTransferCmd(ctx context.Context, cmd string, opts ...TransferOption) (net.Conn, int64, error) {
+	o := collect(opts)
+	var conn, raw net.Conn
+	var size int64 = -1
+	_, err := c.call(ctx, func() (string, error) {
+		var err error
+		conn, raw, size, err = c.openData(ctx, cmd, &o)
+		return "", err
+	})
+	if err != nil {
+		return nil, -1, err
+	}
+	// The socket is the caller's now.
+	c.setData(nil)
+	_ = raw.SetDeadline(time.Time{})
+	return conn, size, nil
+}
+
+// DataConn is an open data transfer started by Retr or Stor: an
+// io.ReadCloser for a download, an io.WriteCloser for an upload. While it
+// is open it holds its Conn (other calls fail with ErrBusy), and the ctx
+// given to Retr or Stor governs it until Close.
+//
+// For a plain connection and a zero Dialer.Timeout, io.Copy to or from a
+// DataConn reaches the TCP socket's ReadFrom and WriteTo, so copies from and
+// to an *os.File use sendfile and splice.
+type DataConn struct {
+	c      *Conn
+	ctx    context.Context
+	stop   func()
+	conn   net.Conn     // as returned by wrapData
+	raw    net.Conn     // the socket
+	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
+	lr     *lineReader  // line mode: reads go through lr.br
+	upload bool
+	binary bool // TYPE I download from offset 0: a 150 size is checked
+	size   int64
+	n      int64
+	eof    bool
+	buf    *[]byte
+
+	aborted atomic.Bool
+	closed  atomic.Bool
+	mu      sync.Mutex // serialises finish
+	err     error
+	reply   string
+}
+
+// open is the one path of every managed transfer: it takes the Conn, sets
+// the type, opens the data connection and returns a DataConn that holds
+// the Conn until it is closed.
+func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *transferOpts, upload bool) (*DataConn, error) {
+	if err := c.checkCmd(cmd); err != nil {
+		return nil, err
+	}
+	if o.hasRest {
+		if err := c.checkCmd("REST " + o.rest); err != nil {
+			return nil, err
+		}
+	}
+	stop, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.setType(typ, void); err != nil {
+		c.release(stop)
+		return nil, err
+	}
+	conn, raw, size, err := c.openData(ctx, cmd, o)
+	if err != nil {
+		c.release(stop)
+		return nil, err
+	}
+	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, upload: upload, size: size}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		d.tcp = tc
+	}
+	d.binary = typ == "I" && !upload && !o.hasRest
+	c.mu.Lock()
+	c.cur = d
+	c.mu.Unlock()
+	return d, nil
+}
+
+// Retr sends TYPE I (unless it is in force) and starts the download cmd
+// (such as "RETR name"), returning the data connection to read. Close it
+// to read the final reply; closing it before the end of the data aborts
+// the transfer (ABOR) and leaves the Conn usable.
+func (c *Conn) Retr(ctx context.Context, cmd string, opts ...TransferOption) (*DataConn, error) {
+	o := collect(opts)
+	return c.open(ctx, "I", true, cmd, &o, false)
+}
+
+// Stor sends TYPE I (unless it is in force) and starts the upload cmd
+// (such as "STOR name" or "APPE name"), returning the data connection to
+// write. Close it to end the file and read the final reply.
+func (c *Conn) Stor(ctx context.Context, cmd string, opts ...TransferOption) (*DataConn, error) {
+	o := collect(opts)
+	return c.open(ctx, "I", true, cmd, &o, true)
+}
+
+// Size returns the size announced by the server's 150 reply, or -1.
+func (d *DataConn) Size() int64 { return d.size }
+
+// Reply returns the final reply of the transfer once Close has read it
+// (for a transfer aborted by Close or Abort, the first reply read after
+// ABOR, such as "426 ..."), or "" before.
+func (d *DataConn) Reply() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.reply
+}
+
+// Read reads downloaded data. It returns io.EOF at the end of the data;
+// whether the transfer succeeded is known from Close.
+func (d *DataConn) Read(p []byte) (int, error) {
+	if d.upload {
+		return 0, fmt.Errorf("ftp: Read on an upload data connection")
+	}
+	if d.closed.Load() {
+		return 0, d.closedErr()
+	}
+	d.c.arm(d.raw)
+	var n int
+	var err error
+	if d.lr != nil {
+		n, err = d.lr.br.Read(p)
+	} else {
+		n, err = d.conn.Read(p)
+	}
+	d.n += int64(n)
+	if err != nil {
+		err = d.readErr(err)
+	}
+	return n, err
+}
+
+func (d *DataConn) closedErr() error {
+	if d.aborted.Load() {
+		return errAborted
+	}
+	return errDataClosed
+}
+
+func (d *DataConn) readErr(err error) error {
+	if err == io.EOF {
+		d.eof = true
+		return io.EOF
+	}
+	if d.closed.Load() {
+		return d.closedErr()
+	}
+	return d.c.wrapIO(err)
+}
+
+// WriteTo copies the download to w (io.WriterTo): on a plain connection
+// without Dialer.Timeout it is the TCP socket's own WriteTo.
+func (d *DataConn) WriteTo(w io.Writer) (int64, error) {
+	if d.upload {
+		return 0, fmt.Errorf("ftp: Read on an upload data connection")
+	}
+	if d.tcp != nil && d.lr == nil && d.c.timeout <= 0 && !d.closed.Load() {
+		n, err := d.tcp.WriteTo(w)
+		d.n += n
+		if err == nil {
+			d.eof = true
+		} else if d.closed.Load() {
+			err = d.closedErr()
+		} else {
+			err = d.c.wrapIO(err)
+		}
+		return n, err
+	}
+	buf := d.buffer(0)
+	var total int64
+	for {
+		n, err := d.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// Write writes data to be uploaded.
+func (d *DataConn) Write(p []byte) (int, error) {
+	if !d.upload {
+		return 0, fmt.Errorf("ftp: Write on a download data connection")
+	}
+	if d.closed.Load() {
+		return 0, d.closedErr()
+	}
+	d.c.arm(d.raw)
+	n, err := d.conn.Write(p)
+	d.n += int64(n)
+	if err != nil {
+		if d.closed.Load() {
+			err = d.closedErr()
+		} else {
+			err = d.c.wrapIO(err)
+		}
+	}
+	return n, err
+}
+
+// ReadFrom uploads what r holds until io.EOF (io.ReaderFrom): on a plain
+// connection without Dialer.Timeout it is the TCP socket's own ReadFrom.
+func (d *DataConn) ReadFrom(r io.Reader) (int64, error) {
+	if !d.upload {
+		return 0, fmt.Errorf("ftp: Write on a download data connection")
+	}
+	if d.tcp != nil && d.c.timeout <= 0 && !d.closed.Load() {
+		n, err := d.tcp.ReadFrom(r)
+		d.n += n
+		if err != nil {
+			if d.closed.Load() {
+				err = d.closedErr()
+			} else {
+				err = d.c.wrapIO(err)
+			}
+		}
+		return n, err
+	}
+	buf := d.buffer(0)
+	var total int64
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			m, werr := d.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+// buffer returns the transfer's buffer of n bytes (0: the default size).
+func (d *DataConn) buffer(n int) []byte {
+	if n <= 0 {
+		n = defaultBufSize
+	}
+	if d.buf == nil || len(*d.buf) < n {
+		if n <= defaultBufSize {
+			d.buf = bufPool.Get().(*[]byte)
+		} else {
+			b := make([]byte, n)
+			d.buf = &b
+		}
+	}
+	return (*d.buf)[:n]
+}
+
+// Close ends the transfer and reads its final reply, which must be 2xx
+// (an *Error otherwise). An upload is ended normally. A download closed
+// before io.EOF is aborted: ABOR is sent, the data connection closed, and
+// both replies the server sends (the transfer's, such as 426, and the
+// ABOR's) are read, so the Conn stays usable; Close then returns nil unless
+// that exchange failed. A download that received fewer bytes than its 150
+// reply announced is an error wrapping io.ErrUnexpectedEOF. Close is safe
+// to call more than once: later calls return the first result.
+func (d *DataConn) Close() error {
+	if !d.upload && !d.eof && d.size >= 0 && d.n >= d.size && !d.closed.Load() {
+		// All the announced bytes were read: one more read sees the end
+		// of the data, and the transfer needs no ABOR.
+		var one [1]byte
+		_, _ = d.Read(one[:])
+	}
+	ran, err := d.finish(false)
+	if ran {
+		d.recycle()
+	}
+	return err
+}
+
+// recycle returns the transfer's buffers to their pools. Only the
+// goroutine that used them calls it, after finish.
+func (d *DataConn) recycle() {
+	if d.buf != nil && len(*d.buf) == defaultBufSize {
+		bufPool.Put(d.buf)
+		d.buf = nil
+	}
+	if d.lr != nil {
+		d.lr.br.Reset(nil)
+		lineReaderPool.Put(d.lr)
+		d.lr = nil
+	}
+}
+
+// finish ends the transfer once; ran reports whether this call did it.
+func (d *DataConn) finish(abort bool) (ran bool, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed.Load() {
+		return false, d.err
+	}
+	d.closed.Store(true)
+	c := d.c
+	if abort || (!d.upload && !d.eof) {
+		d.aborted.Store(true)
+		d.reply, d.err = c.abortTransfer(d.raw)
+	} else {
+		cerr := c.closeData(d.ctx, d.conn, d.upload)
+		c.setData(nil)
+		resp, err := c.voidResp()
+		if e, ok := err.(*Error); ok {
+			resp = e.Msg
+		}
+		d.reply = resp
+		switch {
+		case err != nil:
+		case cerr != nil:
+			err = c.wrapIO(cerr)
+		case d.binary && d.size >= 0 && d.n < d.size:
+			err = fmt.Errorf("ftp: transfer ended after %d of %d bytes: %w", d.n, d.size, io.ErrUnexpectedEOF)
+		}
+		d.err = err
+	}
+	c.mu.Lock()
+	if c.cur == d {
+		c.cur = nil
+	}
+	c.mu.Unlock()
+	c.release(d.stop)
+	return true, d.err
+}
+
+// abortTransfer aborts the transfer in progress: ABOR, close the data
+// socket, then read the transfer's own final reply and the reply to ABOR.
+// It returns the first, and ErrProto when the second is not 2xx. When the
+// exchange fails the Conn is broken.
+func (c *Conn) abortTransfer(data net.Conn) (string, error) {
+	err := c.sendAbor()
+	if data != nil {
+		data.Close()
+		c.setData(nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	first, err := c.getMultiline()
+	if err != nil {
+		return "", err
+	}
+	second, err := c.getMultiline()
+	if err != nil {
+		return first, err
+	}
+	c.pending = false
+	if second == "" || second[0] != '2' {
+		return first, newError(ErrProto, second)
+	}
+	return first, nil
+}
+
+// sendAbor sends ABOR, as TCP urgent data on a plain control connection
+// (ftplib abort).
+func (c *Conn) sendAbor() error {
+	const abor = "ABOR\r\n"
+	if c.debug > 1 {
+		fmt.Fprintf(c.debugOut, "*put urgent* b%s\n", pyRepr(abor))
+	}
+	c.armCtrl()
+	var err error
+	if tc, ok := c.ctrl.(*net.TCPConn); ok && c.ctrl == c.raw {
+		err = sendUrgent(tc, []byte(abor))
+	} else {
+		_, err = c.ctrl.Write([]byte(abor))
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return nil
+}
+
+// Abort aborts a data transfer (ftplib abort): it sends ABOR and returns
+// the reply, which must be 426, 225 or 226 (else ErrProto). It may be
+// called from another goroutine while a transfer started by Retr, Stor,
+// RetrBinary, StorBinary, RetrLines or a listing is in progress: that
+// transfer then fails and its data connection is closed. When a transfer's
+// final reply is still due (a transfer in progress, or TransferCmd without
+// VoidResp yet), both the transfer's reply and the reply to ABOR are read,
+// so replies stay in step, and the first is returned.
+func (c *Conn) Abort(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	d := c.cur
+	c.mu.Unlock()
+	if d != nil {
+		stop := c.watch(ctx)
+		ran, _ := d.finish(true)
+		stop()
+		if ran {
+			d.mu.Lock()
+			first, err := d.reply, d.err
+			d.mu.Unlock()
+			return checkAbortReply(first, err)
+		}
+	}
+	return c.call(ctx, func() (string, error) {
+		if c.pending {
+			first, err := c.abortTransfer(nil)
+			return checkAbortReply(first, err)
+		}
+		if err := c.sendAbor(); err != nil {
+			return "", err
+		}
+		resp, err := c.getMultiline()
+		return checkAbortReply(resp, err)
+	})
+}
+
+func checkAbortReply(resp string, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	if c := replyCode(resp); c != 426 && c != 225 && c != 226 {
+		return "", newError(ErrProto, resp)
+	}
+	return resp, nil
+}
+
+// RetrBinary downloads in binary mode (ftplib retrbinary): TYPE I (unless
+// in force), [REST], cmd (such as "RETR name"), then the data is written to
+// w, and the final reply, which must be 2xx, is returned. When w fails or
+// the data connection breaks, the transfer is aborted so the Conn stays in
+// step, and that error is returned.
+func (c *Conn) RetrBinary(ctx context.Context, cmd string, w io.Writer, opts ...TransferOption) (string, error) {
+	o := collect(opts)
+	d, err := c.open(ctx, "I", true, cmd, &o, false)
+	if err != nil {
+		return "", err
+	}
+	var cerr error
+	if o.blockSize > 0 || o.onBlock != nil {
+		bs := o.blockSize
+		if bs <= 0 {
+			bs = 8192
+		}
+		buf := d.buffer(bs)
+		for {
+			n, rerr := d.Read(buf)
+			if n > 0 {
+				if m, werr := w.Write(buf[:n]); werr != nil || m < n {
+					if werr == nil {
+						werr = io.ErrShortWrite
+					}
+					cerr = werr
+					break
+				}
+				if o.onBlock != nil {
+					o.onBlock(buf[:n])
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				cerr = rerr
+				break
+			}
+		}
+	} else {
+		_, cerr = io.Copy(w, d)
+	}
+	return d.end(cerr)
+}
+
+// end finishes a transfer run by the package: on err the transfer is
+// aborted (to stay in step) and err returned; otherwise Close's result.
+func (d *DataConn) end(err error) (string, error) {
+	if err != nil {
+		if ran, _ := d.finish(true); ran {
+			d.recycle()
+		}
+		return "", err
+	}
+	if err := d.Close(); err != nil {
+		return "", err
+	}
+	return d.Reply(), nil
+}
+
+// StorBinary uploads r in binary mode (ftplib storbinary): TYPE I (unless
+// in force), [REST], cmd (such as "STOR name"), the data until r returns
+// io.EOF, and the final reply, which must be 2xx, is returned. When r or
+// the data connection fails, the transfer is aborted (ABOR) rather than
+// ended, so the server does not keep a silently truncated file as
+// complete, and that error is returned.
+func (c *Conn) StorBinary(ctx context.Context, cmd string, r io.Reader, opts ...TransferOption) (string, error) {
+	o := collect(opts)
+	d, err := c.open(ctx, "I", true, cmd, &o, true)
+	if err != nil {
+		return "", err
+	}
+	var cerr error
+	if o.blockSize > 0 || o.onBlock != nil {
+		bs := o.blockSize
+		if bs <= 0 {
+			bs = 8192
+		}
+		buf := d.buffer(bs)
+		for {
+			n, rerr := r.Read(buf)
+			if n > 0 {
+				if _, werr := d.Write(buf[:n]); werr != nil {
+					cerr = werr
+					break
+				}
+				if o.onBlock != nil {
+					o.onBlock(buf[:n])
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				cerr = rerr
+				break
+			}
+		}
+	} else {
+		_, cerr = d.ReadFrom(r)
+	}
+	return d.end(cerr)
+}
+
+// retrLinesConn starts a line-mode download (TYPE A via sendcmd, as
+// ftplib's retrlines does, then cmd): the path RetrLines, Nlst, Dir and
+// the listing code use. Read its lines with readLine; close it with Close
+// (before io.EOF, Close aborts the transfer).
+func (c *Conn) retrLinesConn(ctx context.Context, cmd string) (*DataConn, error) {
+	var o transferOpts
+	d, err := c.open(ctx, "A", false, cmd, &o, false)
+	if err != nil {
+		return nil, err
+	}
+	lr := lineReaderPool.Get().(*lineReader)
+	lr.br.Reset(d.conn)
+	lr.max = c.maxLine
+	d.lr = lr
+	return d, nil
+}
+
+// readLine returns the next line of a line-mode download, without its CRLF
+// or LF and decoded with the Conn's Encoding; io.EOF after the last one. A
+// line longer than MaxLine-1 bytes is ErrLineTooLong.
+func (d *DataConn) readLine() (string, error) {
+	if d.closed.Load() {
+		return "", d.closedErr()
+	}
+	if d.eof {
+		return "", io.EOF
+	}
+	d.c.arm(d.raw)
+	b, err := d.lr.readLine()
+	if err != nil {
+		if err != io.EOF {
+			return "", d.readErr(err)
+		}
+		d.eof = true
+		if b == nil {
+			return "", io.EOF
+		}
+	}
+	d.n += int64(len(b))
+	line := decode(d.c.enc, b)
+	if d.c.debug > 2 {
+		d.c.debugLine("*retr*", line+"\n", false)
+	}
+	return line, nil
+}
+
+// RetrLines downloads cmd (such as "RETR name", "LIST" or "NLST") in ASCII
+// mode and calls fn with each line, without its CRLF or LF (ftplib
+// retrlines). fn nil means PrintLine. TYPE A is sent unless in force; the
+// final reply, which must be 2xx, is returned. A line longer than
+// MaxLine-1 bytes is ErrLineTooLong. When fn returns an error the transfer
+// is aborted and that error returned.
+func (c *Conn) RetrLines(ctx context.Context, cmd string, fn func(line string) error) (string, error) {
+	if fn == nil {
+		fn = PrintLine
+	}
+	d, err := c.retrLinesConn(ctx, cmd)
+	if err != nil {
+		return "", err
+	}
+	for {
+		line, err := d.readLine()
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			err = fn(line)
+		}
+		if err != nil {
+			return d.end(err)
+		}
+	}
+	return d.end(nil)
+}
+
+// StorLines uploads r in ASCII mode (ftplib storlines): TYPE A (unless in
+// force), cmd, then each line of r with its line ending made CRLF (a line
+// ending in CRLF is kept, a final LF or CR is replaced, a last line without
+// one gets CRLF), and the final reply, which must be 2xx, is returned. A
+// line longer than MaxLine bytes, terminator included, is ErrLineTooLong
+// and aborts the transfer.
+func (c *Conn) StorLines(ctx context.Context, cmd string, r io.Reader, opts ...TransferOption) (string, error) {
+	o := collect(opts)
+	o.hasRest = false
+	d, err := c.open(ctx, "A", true, cmd, &o, true)
+	if err != nil {
+		return "", err
+	}
+	lr := lineReaderPool.Get().(*lineReader)
+	lr.br.Reset(r)
+	lr.max = c.maxLine
+	defer func() {
+		lr.br.Reset(nil)
+		lineReaderPool.Put(lr)
+	}()
+	out := d.buffer(0)[:0]
+	var cerr error
+	for {
+		line, rerr := lr.readRawLine()
+		if len(line) > 0 {
+			start := len(out)
+			out = appendCRLFLine(out, line)
+			if o.onBlock != nil {
+				o.onBlock(out[start:])
+			}
+			if len(out) >= defaultBufSize/2 {
+				if _, cerr = d.Write(out); cerr != nil {
+					break
+				}
+				out = out[:0]
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			cerr = rerr
+			break
+		}
+	}
+	if cerr == nil && len(out) > 0 {
+		_, cerr = d.Write(out)
+	}
+	return d.end(cerr)
+}
+
+// appendCRLFLine appends line with its ending normalised to CRLF, as
+// ftplib's storlines does.
+func appendCRLFLine(out, line []byte) []byte {
+	n := len(line)
+	if n >= 2 && line[n-2] == '\r' && line[n-1] == '\n' {
+		return append(out, line...)
+	}
+	if line[n-1] == '\r' || line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	out = append(out, line...)
+	return append(out, '\r', '\n')
+}
+
+// readRawLine returns the next line of a StorLines source with its
+// terminator: ftplib's binary readline(maxline+1), where more than max
+// bytes, terminator included, is ErrLineTooLong. At the end a last line
+// without LF comes with io.EOF.
+func (lr *lineReader) readRawLine() ([]byte, error) {
+	lr.acc = lr.acc[:0]
+	for {
+		frag, err := lr.br.ReadSlice('\n')
+		if len(lr.acc)+len(frag) > lr.max {
+			return nil, errTooLong(lr.max)
+		}
+		switch err {
+		case nil:
+			if len(lr.acc) == 0 {
+				return frag, nil
+			}
+			lr.acc = append(lr.acc, frag...)
+			return lr.acc, nil
+		case bufio.ErrBufferFull:
+			lr.acc = append(lr.acc, frag...)
+		default:
+			lr.acc = append(lr.acc, frag...)
+			if len(lr.acc) == 0 {
+				return nil, err
+			}
+			return lr.acc, err
+		}
+	}
+}
+
+// Nlst returns the names listed by NLST (ftplib nlst). Each argument is
+// appended after a space, empty ones included, as in ftplib.
+func (c *Conn) Nlst(ctx context.Context, args ...string) ([]string, error) {
+	cmd := "NLST"
+	for _, a := range args {
+		cmd += " " + a
+	}
+	var names []string
+	_, err := c.RetrLines(ctx, cmd, func(line string) error {
+		names = append(names, line)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
+// Dir calls fn with each line of a LIST listing (ftplib dir); fn nil means
+// PrintLine. Non-empty arguments are appended after a space.
+func (c *Conn) Dir(ctx context.Context, fn func(line string) error, args ...string) error {
+	cmd := "LIST"
+	for _, a := range args {
+		if a != "" {
+			cmd += " " + a
+		}
+	}
+	_, err := c.RetrLines(ctx, cmd, fn)
+	return err
+}
