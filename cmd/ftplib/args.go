@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,9 +21,11 @@ const (
 type usageError struct {
 	cmd string // subcommand, "" for the top level
 	msg string
+	err error // errHelp for -h, else nil
 }
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(cmd, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
@@ -88,6 +91,34 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseCommand parses the flags and positional arguments of subcommand
+// name: the connection flags when o is not nil, those extra adds, and
+// between min and max positional arguments (max < 0: no limit), which are
+// returned. Errors are usage errors; -h is a request for help.
+func parseCommand(name string, args []string, o *options, extra func(*flag.FlagSet), min, max int) ([]string, error) {
+	fs := newFlagSet(name)
+	if o != nil {
+		o.register(fs)
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, &usageError{cmd: name, msg: "help", err: errHelp}
+	}
+	if err != nil {
+		return nil, usagef(name, "%v", err)
+	}
+	if len(pos) < min {
+		return nil, usagef(name, "%s: missing arguments", name)
+	}
+	if max >= 0 && len(pos) > max {
+		return nil, usagef(name, "%s: too many arguments: %s", name, strings.Join(pos[max:], " "))
+	}
+	return pos, nil
 }
 
 // newFlagSet returns a flag set for a subcommand that prints nothing by
