@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"strings"
@@ -43,15 +44,17 @@ flags:
 			i++
 			break flags
 		case strings.HasPrefix(a, "-") && a != "-":
-			// One connection flag, possibly with its value in the next
-			// argument (--timeout 5s).
-			end := min(i+2, len(args))
-			if err := fs.Parse(args[i:end]); err != nil {
+			// One connection flag, with its value in the next argument
+			// when it takes one and has no "=" (--timeout 5s).
+			n := 1
+			if name := strings.TrimLeft(a, "-"); !strings.Contains(name, "=") && takesValue(fs, name) && i+1 < len(args) {
+				n = 2
+			}
+			if err := fs.Parse(args[i : i+n]); err != nil {
 				return usagef("", "%v", err)
 			}
-			next := end - len(fs.Args())
-			preflags = append(preflags, args[i:next]...)
-			i = next
+			preflags = append(preflags, args[i:i+n]...)
+			i += n
 		default:
 			break flags
 		}
@@ -152,4 +155,15 @@ func pythonTarget(host string, explicitTLS bool) (*target, error) {
 		host = "[" + host + "]"
 	}
 	return parseURL("ftp://"+host, explicitTLS)
+}
+
+// takesValue reports whether the flag name of fs needs a value, that is,
+// exists and is not a boolean flag.
+func takesValue(fs *flag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
