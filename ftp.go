@@ -89,10 +89,15 @@ type Dialer struct {
 
 	// TLSConfig configures FTPS. It is cloned, never modified. Nil means
 	// a default configuration that verifies the server's certificate.
+	// An empty ServerName means the host of the address dialled (an IP
+	// literal is checked against the certificate's IP addresses). Its
+	// ClientSessionCache is not used: each connection has a cache of its
+	// own, so that its data connections resume its TLS session.
 	TLSConfig *tls.Config
 
 	// ImplicitTLS starts TLS on the first byte of the control connection
-	// (implicit FTPS, usually port 990).
+	// (implicit FTPS, usually port 990). Data connections are protected
+	// only after FTPS.ProtP: use DialFTPS.
 	ImplicitTLS bool
 }
 
@@ -275,6 +280,9 @@ type Conn struct {
 	ctrlTLS     *tls.Conn
 	protP       bool
 	implicitTLS bool
+	tlsData     *tls.Config          // data connections' config (see tlsSetup)
+	tlsCleared  bool                 // CCC returned the control connection to clear text
+	dataTLS     *tls.ConnectionState // last protected data connection (under mu)
 
 	busy atomic.Bool
 
