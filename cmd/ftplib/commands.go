@@ -30,7 +30,8 @@ func newOptions() *options {
 }
 
 // cmdLs lists a directory: the names (from MLSD, or NLST when the server
-// has no MLSD), or with -l the server's LIST lines as they are.
+// has no MLSD or the URL names a file), or with -l the server's LIST lines
+// as they are.
 func (c *cli) cmdLs(ctx context.Context, args []string) error {
 	o := newOptions()
 	var long bool
@@ -69,7 +70,9 @@ func (c *cli) ls(ctx context.Context, s *session, dir string, long bool) error {
 		_, err := fmt.Fprintln(c.stdout, e.Name)
 		return err
 	})
-	if !isUnsupported(err) {
+	// 501: MLSD of a file (RFC 3659 wants a directory); NLST lists it.
+	var fe *ftp.Error
+	if !isUnsupported(err) && !(errors.As(err, &fe) && fe.Code == 501) {
 		return err
 	}
 	var args []string

@@ -7,6 +7,9 @@ import (
 	"github.com/ftplib-go/ftp"
 )
 
+// ftpsReady is false until the client's FTPS type is merged.
+const ftpsReady = false
+
 // dialTLS connects with FTPS. Placeholder until the client's FTPS type
 // is merged.
 func dialTLS(ctx context.Context, d *ftp.Dialer, t *target, cr credentials) (*ftp.Conn, error) {
