@@ -286,6 +286,10 @@ type Conn struct {
 
 	busy atomic.Bool
 
+	// mlst caches whether the server lists MLST in FEAT, for ReadDir:
+	// 0 not asked yet, 1 yes, -1 no (listing_stream.go).
+	mlst atomic.Int32
+
 	mu      sync.Mutex // guards what follows and every deadline change
 	raw     net.Conn   // control socket
 	dataRaw net.Conn   // open data socket
@@ -841,8 +845,11 @@ func PrintLine(line string) error {
 // with the data flowing directly between the two servers (ftplib ftpcp,
 // "FXP"). targetName "" means sourceName; typ "" means "I". As in ftplib
 // 3.14.6, the host named in source's 227 reply is ignored in favour of
-// source's peer address unless source trusts PASV addresses. A STOR or
-// RETR reply other than 125 or 150 is an *Error of class ErrProto.
+// source's peer address unless source trusts PASV addresses. The source's
+// port is asked for as MakePasv does: PASV, or EPSV on an IPv6 connection
+// (where ftplib sends PASV, which IPv6 servers refuse), and the target is
+// sent PORT or EPRT to match. A STOR or RETR reply other than 125 or 150
+// is an *Error of class ErrProto.
 func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, typ string) error {
 	if targetName == "" {
 		targetName = sourceName
@@ -875,16 +882,10 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 	if _, err := target.voidCmd("TYPE " + typ); err != nil {
 		return err
 	}
-	resp, err := source.sendCmd("PASV")
+	// PASV (EPSV on IPv6), with makePasv's trust rule for the 227 host.
+	host, port, err := source.makePasv()
 	if err != nil {
 		return err
-	}
-	host, port, err := Parse227(resp)
-	if err != nil {
-		return err
-	}
-	if !source.trustPASV {
-		host = source.peerHost
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		_, err = target.sendEPRT(host, port)
