@@ -644,9 +644,6 @@ func newTLSServer(t *testing.T, implicit bool) *ftptest.Server {
 }
 
 func TestFTPS(t *testing.T) {
-	if !ftpsReady {
-		t.Skip("FTPS not merged yet")
-	}
 	for _, implicit := range []bool{true, false} {
 		t.Run(fmt.Sprintf("implicit=%v", implicit), func(t *testing.T) {
 			srv := newTLSServer(t, implicit)
@@ -683,9 +680,6 @@ func TestFTPS(t *testing.T) {
 }
 
 func TestPlainToTLSOnlyServer(t *testing.T) {
-	if !ftpsReady {
-		t.Skip("FTPS not merged yet")
-	}
 	srv := newTLSServer(t, false)
 	newRunner(t).run("ls", "ftp://user:pass@"+srv.Addr+"/").want(t, 1, "530")
 }
@@ -693,11 +687,7 @@ func TestPlainToTLSOnlyServer(t *testing.T) {
 func TestDemo(t *testing.T) {
 	res := newRunner(t).run("demo")
 	res.want(t, 0)
-	wants := []string{"ls", "get", "put", "REST", "FTPS", "resumed"}
-	if !ftpsReady {
-		wants = wants[:4]
-	}
-	for _, want := range wants {
+	for _, want := range []string{"ls", "get", "put", "REST", "FTPS", "resumed"} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, res.stdout)
 		}
@@ -786,5 +776,33 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 	if s := stderr.String(); strings.Contains(s, "100%") || !strings.Contains(s, "ftplib: get ") {
 		t.Errorf("failed get: %q", s)
+	}
+}
+
+func TestMirrorUnsafeNamesAndRefusedFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip(`a file name with "\" needs a Unix file system`)
+	}
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, `..\escape`), []byte("evil"), 0o644)
+	os.WriteFile(filepath.Join(root, "a.txt"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(root, "b.txt"), []byte("b"), 0o644)
+	srv := ftptest.NewUnstartedServer()
+	srv.Root = root
+	srv.Start()
+	t.Cleanup(srv.Close)
+	srv.AddFault(ftptest.Fault{Command: "RETR", Nth: 1, Reply: "550 Permission denied."})
+
+	r := newRunner(t)
+	res := r.run("mirror", ftpURL(srv, ""), "out")
+	res.want(t, 1, `skipping "..\\escape": not a safe local file name`, "a.txt: 550 Permission denied.", "1 files failed: a.txt")
+	if got := readFile(t, filepath.Join(r.dir, "out", "b.txt")); string(got) != "b" {
+		t.Errorf("b.txt = %q", got)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out")); !slices.Equal(names, []string{"b.txt"}) {
+		t.Errorf("out holds %q", names)
+	}
+	if names := dirNames(t, r.dir); !slices.Equal(names, []string{"out"}) {
+		t.Errorf("working directory holds %q", names)
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/ftplib-go/ftp"
 )
@@ -63,8 +63,11 @@ func (c *cli) ls(ctx context.Context, s *session, dir string, long bool) error {
 			return err
 		}, dir)
 	}
-	err := s.mlsd(ctx, dir, func(e ftp.Entry) error {
-		if e.Type == ftp.TypeCdir || e.Type == ftp.TypePdir {
+	bad := 0
+	err := each(s.Mlsd(ctx, dir), func(e ftp.Entry, perr error) error {
+		if perr != nil {
+			c.warnf("%v", perr)
+			bad++
 			return nil
 		}
 		_, err := fmt.Fprintln(c.stdout, e.Name)
@@ -72,16 +75,19 @@ func (c *cli) ls(ctx context.Context, s *session, dir string, long bool) error {
 	})
 	// 501: MLSD of a file (RFC 3659 wants a directory); NLST lists it.
 	var fe *ftp.Error
-	if !isUnsupported(err) && !(errors.As(err, &fe) && fe.Code == 501) {
-		return err
+	if isUnsupported(err) || errors.As(err, &fe) && fe.Code == 501 {
+		var args []string
+		if dir != "" {
+			args = append(args, dir)
+		}
+		var names []string
+		names, err = s.Nlst(ctx, args...)
+		for _, n := range names {
+			fmt.Fprintln(c.stdout, n)
+		}
 	}
-	var args []string
-	if dir != "" {
-		args = append(args, dir)
-	}
-	names, err := s.Nlst(ctx, args...)
-	for _, n := range names {
-		fmt.Fprintln(c.stdout, n)
+	if err == nil && bad > 0 {
+		err = fmt.Errorf("%d listing lines could not be parsed", bad)
 	}
 	return err
 }
@@ -96,44 +102,36 @@ func isUnsupported(err error) bool {
 	return e.Code == 500 || e.Code == 502 || e.Code == 504
 }
 
-// mlsd calls fn with each entry of an MLSD listing of dir ("" is the
-// working directory). An unparsable line is an error.
-func (s *session) mlsd(ctx context.Context, dir string, fn func(ftp.Entry) error) error {
-	cmd := "MLSD"
-	if dir != "" {
-		cmd += " " + dir
-	}
-	_, err := s.RetrLines(ctx, cmd, func(line string) error {
-		e, err := ftp.ParseMLSx(line)
-		if errors.Is(err, ftp.ErrNotEntry) {
-			return nil
-		}
+// each runs fn over a listing from Conn.Mlsd or Conn.List, leaving out
+// the listed directory and its parent. A line that cannot be parsed is
+// passed to fn with its *ftp.ParseError, and the listing goes on; any
+// other failure ends it and is returned, as is an error from fn (which
+// aborts the transfer).
+func each(seq iter.Seq2[ftp.Entry, error], fn func(ftp.Entry, error) error) error {
+	for e, err := range seq {
 		if err != nil {
-			return err
+			var pe *ftp.ParseError
+			if !errors.As(err, &pe) {
+				return err
+			}
+		} else if e.Type == ftp.TypeCdir || e.Type == ftp.TypePdir || e.Name == "." || e.Name == ".." {
+			continue
 		}
-		return fn(e)
-	})
-	return err
+		if ferr := fn(e, err); ferr != nil {
+			return ferr
+		}
+	}
+	return nil
 }
 
-// list calls fn with each entry of dir: from MLSD, or from LIST parsed
-// when the server has no MLSD.
-func (s *session) list(ctx context.Context, dir string, fn func(ftp.Entry) error) error {
-	err := s.mlsd(ctx, dir, fn)
-	if !isUnsupported(err) {
-		return err
+// list runs fn over the entries of dir (see each): from MLSD, or from LIST
+// when the server does not know MLSD.
+func (s *session) list(ctx context.Context, dir string, fn func(ftp.Entry, error) error) error {
+	err := each(s.Mlsd(ctx, dir), fn)
+	if isUnsupported(err) {
+		err = each(s.List(ctx, dir), fn)
 	}
-	now := time.Now()
-	return s.Dir(ctx, func(line string) error {
-		e, err := ftp.ParseList(line, now)
-		if errors.Is(err, ftp.ErrNotEntry) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return fn(e)
-	}, dir)
+	return err
 }
 
 // cmdGet downloads a file.

@@ -198,9 +198,6 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	d.note("-> the tool sent %q and only fetched the rest; the file is complete and identical.", rest)
 
-	if !ftpsReady {
-		return nil
-	}
 	return d.ftps(ctx)
 }
 

@@ -93,7 +93,12 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 		return fmt.Errorf("%s: deeper than %d levels; stopping", rel, maxMirrorDepth)
 	}
 	var entries []ftp.Entry
-	err := m.s.list(ctx, rdir, func(e ftp.Entry) error {
+	err := m.s.list(ctx, rdir, func(e ftp.Entry, perr error) error {
+		if perr != nil {
+			m.c.warnf("%s: %v", rdir, perr)
+			m.failed = append(m.failed, fmt.Sprintf("%q", e.Raw))
+			return nil
+		}
 		entries = append(entries, e)
 		return nil
 	})
@@ -101,9 +106,6 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 		return err
 	}
 	for _, e := range entries {
-		if e.Type == ftp.TypeCdir || e.Type == ftp.TypePdir {
-			continue
-		}
 		relName := e.Name
 		if rel != "" {
 			relName = rel + "/" + e.Name
