@@ -663,6 +663,12 @@ func TestFTPS(t *testing.T) {
 				t.Errorf("transfers %+v, want one TLS transfer with a resumed session", tr)
 			}
 			r.run(append(append([]string{"put"}, flags...), "-", "ftps://user:pass@"+srv.Addr+"/up.txt")...).want(t, 0)
+			// The Python interface takes a URL as HOST, flags before it.
+			res = r.run(append(flags, "ftps://user:pass@"+srv.Addr, "secret.txt")...)
+			res.want(t, 0)
+			if res.stdout != "top secret\n" {
+				t.Errorf("python interface over FTPS: stdout %q", res.stdout)
+			}
 
 			// Without --insecure the self-signed certificate is refused...
 			args := []string{"ls", u}
@@ -804,5 +810,25 @@ func TestMirrorUnsafeNamesAndRefusedFile(t *testing.T) {
 	}
 	if names := dirNames(t, r.dir); !slices.Equal(names, []string{"out"}) {
 		t.Errorf("working directory holds %q", names)
+	}
+}
+
+func TestIPv6(t *testing.T) {
+	srv := ftptest.NewUnstartedServer()
+	srv.IPv6 = true
+	func() {
+		defer func() {
+			if recover() != nil {
+				t.Skip("no IPv6 loopback")
+			}
+		}()
+		srv.Start()
+	}()
+	t.Cleanup(srv.Close)
+	mustWrite(t, srv, "six.txt", []byte("six\n"))
+	res := newRunner(t).run("get", ftpURL(srv, "six.txt"), "-")
+	res.want(t, 0)
+	if res.stdout != "six\n" || !strings.HasPrefix(srv.Addr, "[::1]:") {
+		t.Errorf("addr %s, stdout %q", srv.Addr, res.stdout)
 	}
 }
