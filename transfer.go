@@ -614,31 +614,64 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	second, err := c.getMultiline()
+	var second string
+	if first != "" && first[0] == '2' {
+		// Either the transfer's final reply, the ABOR reply still to come,
+		// or the only reply: pure-ftpd over TLS may answer ABOR alone.
+		second, err = c.abortSync()
+	} else {
+		second, err = c.getMultiline()
+	}
 	if err != nil {
 		return first, err
 	}
 	c.pending = false
-	if second == "" || second[0] != '2' {
-		return first, newError(ErrProto, second)
+	if second == "" {
+		return first, nil
+	}
+	if second[0] != '2' {
+		// proftpd may answer ABOR (226) before the aborted transfer (426).
+		if first == "" || first[0] != '2' || (second[0] != '4' && second[0] != '5') {
+			return first, newError(ErrProto, second)
+		}
+		first = second
 	}
 	return first, nil
 }
 
-// sendAbor sends ABOR, as TCP urgent data on a plain control connection
-// (ftplib abort).
+// abortSync follows a 2xx reply to ABOR with a NOOP and reads the replies
+// up to the NOOP's 200: it returns the reply that came between (the ABOR
+// reply), or "" when there was none.
+func (c *Conn) abortSync() (string, error) {
+	if err := c.putCmd("NOOP"); err != nil {
+		return "", err
+	}
+	var between string
+	for i := 0; i < 2; i++ {
+		resp, err := c.getMultiline()
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(resp, "200") {
+			return between, nil
+		}
+		between = resp
+	}
+	return "", c.fail(newError(ErrProto, between))
+}
+
+// sendAbor sends ABOR as an ordinary command line. Unlike ftplib it is not
+// sent as TCP urgent data: with MSG_OOB the final LF is the urgent byte,
+// which a server without SO_OOBINLINE never reads in-band, so proftpd
+// answers the aborted transfer and then waits forever for the end of the
+// ABOR line. Every server tested reads an in-band ABOR during a transfer.
 func (c *Conn) sendAbor() error {
 	const abor = "ABOR\r\n"
 	if c.debug > 1 {
-		fmt.Fprintf(c.debugOut, "*put urgent* b%s\n", pyRepr(abor))
+		c.debugLine("*put*", abor, false)
 	}
 	c.armCtrl()
-	var err error
-	if tc, ok := c.ctrl.(*net.TCPConn); ok && c.ctrl == c.raw {
-		err = sendUrgent(tc, []byte(abor))
-	} else {
-		_, err = c.ctrl.Write([]byte(abor))
-	}
+	_, err := c.ctrl.Write([]byte(abor))
 	if err != nil {
 		return c.fail(err)
 	}
