@@ -33,27 +33,15 @@ type Client struct {
 	argv func(s *Scenario, remote, local string) []string
 }
 
-// buildClients builds the Go runners into bin/ and returns every client,
-// with notes about the ones that could not be built.
-func buildClients(tmp string) ([]*Client, []string) {
-	var notes []string
-	build := func(name string) string {
-		if _, err := os.Stat(filepath.Join("cmd", name)); err != nil {
-			return "no runner yet (cmd/" + name + " missing)"
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join("bin", name), "./cmd/"+name).CombinedOutput()
-		if err != nil {
-			return fmt.Sprintf("build failed: %v: %s", err, firstLine(string(out)))
-		}
-		return ""
-	}
+// clientList returns every client, not built yet.
+func clientList(tmp string) []*Client {
 	goArgv := func(bin string) func(s *Scenario, remote, local string) []string {
 		return func(s *Scenario, remote, local string) []string {
 			return append([]string{bin}, runnerArgs(s, remote, local)...)
 		}
 	}
 	py, _ := filepath.Abs("ftplib_runner.py")
-	cs := []*Client{
+	return []*Client{
 		{Key: "ours", Name: "this library", Color: "#d62728", Go: true, argv: goArgv("bin/ours")},
 		{Key: "ours-t", Name: "this library, Timeout 60s", Color: "#ff9896", Go: true, Variant: true,
 			argv: func(s *Scenario, remote, local string) []string {
@@ -68,6 +56,23 @@ func buildClients(tmp string) ([]*Client, []string) {
 		}},
 		{Key: "raw", Name: "raw-TCP ceiling", Color: "#7f7f7f", Ceil: true, Go: true, argv: goArgv("bin/raw")},
 	}
+}
+
+// buildClients builds the Go runners into bin/ and returns every client,
+// with notes about the ones that could not be built.
+func buildClients(tmp string) ([]*Client, []string) {
+	var notes []string
+	build := func(name string) string {
+		if _, err := os.Stat(filepath.Join("cmd", name)); err != nil {
+			return "no runner yet (cmd/" + name + " missing)"
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join("bin", name), "./cmd/"+name).CombinedOutput()
+		if err != nil {
+			return fmt.Sprintf("build failed: %v: %s", err, firstLine(string(out)))
+		}
+		return ""
+	}
+	cs := clientList(tmp)
 	for _, c := range cs {
 		if c.Go && !c.Variant {
 			name := strings.TrimPrefix(c.argv(&Scenario{}, "", "")[0], "bin/")

@@ -83,11 +83,12 @@ type Config struct {
 	Keep       bool
 	Profile    bool
 	Out, SVG   string
+	JSON       string
 }
 
 func main() {
 	var cfg Config
-	var envPath, only, clientsFlag string
+	var envPath, only, clientsFlag, renderPath string
 	flag.IntVar(&cfg.Rounds, "rounds", 5, "timed rounds (medians are taken over them)")
 	flag.BoolVar(&cfg.Quick, "quick", false, "smoke test: small sizes, 1 round, no warm-up, no profiles")
 	flag.StringVar(&cfg.Note, "note", "", "a sentence about the machine's conditions, printed in RESULTS.md")
@@ -95,10 +96,19 @@ func main() {
 	flag.BoolVar(&cfg.Profile, "profile", true, "CPU-profile our client for every missed target")
 	flag.StringVar(&cfg.Out, "out", "RESULTS.md", "report file")
 	flag.StringVar(&cfg.SVG, "svg", "results.svg", "chart file")
+	flag.StringVar(&cfg.JSON, "json", "results.json", "file for every sample of the run (what -render reads)")
+	flag.StringVar(&renderPath, "render", "", "do not measure: write the report and chart again from this results.json")
 	flag.StringVar(&envPath, "env", "", "servers.env file (default: the one interop/servers.sh writes)")
 	flag.StringVar(&only, "scenarios", "", "comma-separated scenario keys to run (default all)")
 	flag.StringVar(&clientsFlag, "clients", "", "comma-separated client keys to run (default all)")
 	flag.Parse()
+	if renderPath != "" {
+		if err := render(renderPath, cfg.Out, cfg.SVG); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	cfg.BigSize, cfg.HugeSize, cfg.SmallSize, cfg.SmallCount = 100<<20, 1<<30, 4<<10, 200
 	if cfg.Quick {
@@ -208,13 +218,16 @@ func run(cfg Config, env Env, only, onlyClients map[string]bool) error {
 		profileMisses(fx, res)
 	}
 	fmt.Print(res.Summary())
+	if err := res.save(cfg.JSON); err != nil {
+		return err
+	}
 	if err := os.WriteFile(cfg.Out, []byte(res.Markdown()), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(cfg.SVG, []byte(res.SVG()), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s and %s\n", cfg.Out, cfg.SVG)
+	fmt.Printf("wrote %s, %s and %s\n", cfg.Out, cfg.SVG, cfg.JSON)
 	return nil
 }
 

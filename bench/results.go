@@ -252,6 +252,65 @@ func (t *Target) limit() string {
 	return "0 (< 0.01)"
 }
 
+// explain puts figures beside every missed ratio target: how far our
+// client is from the raw-TCP ceiling on the same job, and how much CPU it
+// and the reference used, so a miss the client cannot fix (server- or
+// protocol-bound) tells itself apart from one it can.
+func (r *Results) explain() string {
+	ours, raw := r.client("ours"), r.client("raw")
+	var b strings.Builder
+	for _, t := range r.Targets {
+		if t.Pass || t.Why != "" || t.Unit != "x" {
+			continue
+		}
+		s := r.scenario(t.Scenario)
+		mine := r.Med(s, ours, wall)
+		fmt.Fprintf(&b, "- %s, %s (%.2fx): our client %.3f s, %s %.3f s", s.Title, t.Name, t.Value, mine, t.Ref, mine/t.Value)
+		if raw != nil && s.Applies(raw) {
+			if c := r.Med(s, raw, wall); !math.IsNaN(c) {
+				fmt.Fprintf(&b, ", raw-TCP ceiling %.3f s (ours is %.2fx the ceiling)", c, mine/c)
+			}
+		}
+		fmt.Fprintf(&b, "; client CPU (user+sys): ours %.3f s (%.0f%% of its wall time)", r.Med(s, ours, cpu), 100*r.Med(s, ours, cpu)/mine)
+		if ref := r.client(t.RefKey); ref != nil {
+			fmt.Fprintf(&b, ", %s %.3f s", t.Ref, r.Med(s, ref, cpu))
+		}
+		b.WriteString(".")
+		lo, hi := r.spread(s, ours)
+		fmt.Fprintf(&b, " Our samples spread from %.3f to %.3f s.", lo, hi)
+		if raw != nil && s.Applies(raw) {
+			c := r.Med(s, raw, wall)
+			share := r.Med(s, ours, cpu) / mine
+			switch {
+			case mine <= 1.05*c:
+				b.WriteString(" Our client is as fast as the ceiling (a bare io.Copy with the fewest possible commands) or faster, so the rest of the time is the server's and the protocol's, not the client's: no client-side change reaches this target on this server.")
+			case share < 0.15:
+				clo, chi := r.spread(s, raw)
+				fmt.Fprintf(&b, " Our client is %.2fx the ceiling in medians, but it was busy only %.0f%% of its wall time (the ceiling's samples spread from %.3f to %.3f s): it waits on the server, and the profile and system calls below show whether its data path differs from the ceiling's.", mine/c, 100*share, clo, chi)
+			default:
+				b.WriteString(" Our client is slower than the ceiling and busy: see its profile below.")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// spread returns the fastest and slowest successful sample of (s, c).
+func (r *Results) spread(s *Scenario, c *Client) (lo, hi float64) {
+	lo, hi = math.NaN(), math.NaN()
+	for i, m := range r.ok(s, c) {
+		v := m.Wall.Seconds()
+		if i == 0 || v < lo {
+			lo = v
+		}
+		if i == 0 || v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
+}
+
 // profileMisses profiles our client on every missed target.
 func profileMisses(fx *Fixtures, r *Results) {
 	ours := r.client("ours")
@@ -481,6 +540,9 @@ crypto/tls).
 	}
 	if r.AllocMsg != "" {
 		fmt.Fprintf(&b, "\nAllocations: %s.\n", r.AllocMsg)
+	}
+	if ex := r.explain(); ex != "" {
+		b.WriteString("\n### What the misses come from (computed from this run)\n\n" + ex)
 	}
 
 	b.WriteString("\n## CPU time and memory (medians)\n\nUser + system CPU seconds of the client process; peak RSS is the process's own VmHWM (reported by the Go and Python runners, sampled every 2 ms from /proc for curl).\n\n| scenario |")
