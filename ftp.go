@@ -94,6 +94,14 @@ type Dialer struct {
 	// ImplicitTLS starts TLS on the first byte of the control connection
 	// (implicit FTPS, usually port 990).
 	ImplicitTLS bool
+
+	// NoopInterval keeps the control connection from idling out during a
+	// long transfer: while a data transfer is open, NOOP is sent on the
+	// control connection every NoopInterval, and the replies to those
+	// NOOPs are read, in whatever order they come, together with the
+	// transfer's final reply. Zero (the default) or a negative value
+	// sends none.
+	NoopInterval time.Duration
 }
 
 // Dial connects to the FTP server at addr with a zero Dialer and reads its
@@ -184,6 +192,7 @@ func newConn(d *Dialer, host string) *Conn {
 		debugOut:  d.DebugOutput,
 		passive:   !d.Active,
 		trustPASV: d.TrustPASVAddress,
+		noopEvery: d.NoopInterval,
 	}
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
@@ -249,6 +258,10 @@ type Conn struct {
 	enc      Encoding
 	maxLine  int
 	debugOut io.Writer
+	debugMu  sync.Mutex // debug output may come from the keepalive goroutine
+
+	noopEvery time.Duration // Dialer.NoopInterval
+	noops     int           // NOOPs sent during a transfer, replies not read yet
 
 	// Settings changed by the setters (not concurrently with calls).
 	debug         int
@@ -256,6 +269,7 @@ type Conn struct {
 	trustPASV     bool
 	dataLocalAddr net.Addr
 	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
+	lastPasv      string // the command that gave the last passive port
 
 	// Protocol state, used by the call holding busy.
 	ctrl     net.Conn // control stream (a *tls.Conn once TLS is on)
@@ -286,6 +300,7 @@ type Conn struct {
 	intr    error // context error that interrupted the current call
 	closed  bool
 	broken  error
+	bg      chan struct{} // closed when a background abort ends (see abortLater)
 }
 
 // setCtrl makes nc the control stream, with a fresh reply reader. The
@@ -308,8 +323,20 @@ var pastTime = time.Unix(1, 0)
 // call holds it and with ErrClosed when it is closed or broken, clears the
 // deadlines and starts watching ctx. The caller ends with release(stop).
 func (c *Conn) acquire(ctx context.Context) (stop func(), err error) {
-	if !c.busy.CompareAndSwap(false, true) {
-		return nil, ErrBusy
+	for !c.busy.CompareAndSwap(false, true) {
+		// A transfer cancelled by its ctx may still be reading the
+		// replies to its ABOR: that is not a call, so wait for it.
+		c.mu.Lock()
+		bg := c.bg
+		c.mu.Unlock()
+		if bg == nil {
+			return nil, ErrBusy
+		}
+		select {
+		case <-bg:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("ftp: %w", ctx.Err())
+		}
 	}
 	c.mu.Lock()
 	if err := c.deadLocked(); err != nil {
@@ -477,8 +504,11 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	raw, data, ln, broken := c.raw, c.dataRaw, c.ln, c.broken
+	raw, data, ln, broken, cur := c.raw, c.dataRaw, c.ln, c.broken, c.cur
 	c.mu.Unlock()
+	if cur != nil {
+		cur.stopKeepAlive(false)
+	}
 	if data != nil {
 		data.Close()
 	}
