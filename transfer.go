@@ -731,6 +731,10 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	c := d.c
 	c.mu.Lock()
 	intr := c.intr
+	if intr == nil {
+		// The ctx may be done with its AfterFunc not run yet.
+		intr = d.ctx.Err()
+	}
 	if intr != nil && c.cur == d {
 		c.cur = nil
 	}
