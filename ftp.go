@@ -248,6 +248,12 @@ func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Co
 // error, a transfer whose final reply could not be read) the Conn is
 // closed and every later call returns an error wrapping ErrClosed and the
 // cause.
+//
+// A transfer whose ctx is cancelled while its data flows returns at once
+// with an error wrapping ctx.Err(); ABOR is then sent and its replies read
+// in the background, and the next call waits for that to end (at most
+// Dialer.Timeout, or 5 seconds without one). The Conn stays usable when
+// the server answers the ABOR, and is closed when it does not.
 type Conn struct {
 	// Settings fixed at Dial.
 	host     string // as given to Dial; the TLS ServerName

@@ -258,7 +258,8 @@ func (c *Conn) NTransferCmd(ctx context.Context, cmd string, opts ...TransferOpt
 // DataConn is an open data transfer started by Retr or Stor: an
 // io.ReadCloser for a download, an io.WriteCloser for an upload. While it
 // is open it holds its Conn (other calls fail with ErrBusy), and the ctx
-// given to Retr or Stor governs it until Close.
+// given to Retr or Stor governs it until Close: once that ctx is done, the
+// transfer is aborted and Close returns an error wrapping ctx.Err().
 //
 // For a plain connection and a zero Dialer.Timeout, io.Copy to or from a
 // DataConn reaches the TCP socket's ReadFrom and WriteTo, so copies from and
