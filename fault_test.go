@@ -511,48 +511,49 @@ func runFaultCase(t *testing.T, fc faultCase, e faultEnv) {
 // receives NOOPs during the transfer, the final reply is the transfer's,
 // and the Conn is in step afterwards.
 func TestFaultKeepAlive(t *testing.T) {
-	for _, upload := range []bool{false, true} {
-		for _, active := range []bool{false, true} {
-			e := faultEnv{upload: upload, active: active}
-			t.Run(e.String(), func(t *testing.T) {
-				checkLeaks(t)
-				srv := newFaultServer(t, e)
-				c := dialFault(t, srv, e, &Dialer{NoopInterval: 10 * time.Millisecond})
-				var resp string
-				var err error
-				if upload {
-					r := &pacedReader{r: bytes.NewReader(faultPayload)}
-					resp, err = c.StorBinary(ctxT(t), "STOR up.bin", r)
-				} else {
-					var buf bytes.Buffer
-					w := writerFunc(func(p []byte) (int, error) {
-						time.Sleep(5 * time.Millisecond)
-						return buf.Write(p)
-					})
-					resp, err = c.RetrBinary(ctxT(t), "RETR f.bin", w, BlockSize(16<<10))
-					if err == nil && !bytes.Equal(buf.Bytes(), faultPayload) {
-						t.Fatalf("download: %d of %d bytes", buf.Len(), len(faultPayload))
-					}
+	for _, e := range []faultEnv{
+		{}, {active: true}, {upload: true}, {upload: true, active: true},
+		{tls: true}, {tls: true, upload: true, active: true},
+	} {
+		upload := e.upload
+		t.Run(e.String(), func(t *testing.T) {
+			checkLeaks(t)
+			srv := newFaultServer(t, e)
+			c := dialFault(t, srv, e, &Dialer{NoopInterval: 10 * time.Millisecond})
+			var resp string
+			var err error
+			if upload {
+				r := &pacedReader{r: bytes.NewReader(faultPayload)}
+				resp, err = c.StorBinary(ctxT(t), "STOR up.bin", r)
+			} else {
+				var buf bytes.Buffer
+				w := writerFunc(func(p []byte) (int, error) {
+					time.Sleep(5 * time.Millisecond)
+					return buf.Write(p)
+				})
+				resp, err = c.RetrBinary(ctxT(t), "RETR f.bin", w, BlockSize(16<<10))
+				if err == nil && !bytes.Equal(buf.Bytes(), faultPayload) {
+					t.Fatalf("download: %d of %d bytes", buf.Len(), len(faultPayload))
 				}
-				if err != nil || !strings.HasPrefix(resp, "226 ") {
-					t.Fatalf("transfer = %q, %v", resp, err)
+			}
+			if err != nil || !strings.HasPrefix(resp, "226 ") {
+				t.Fatalf("transfer = %q, %v", resp, err)
+			}
+			checkAfter(t, c, srv, inStep)
+			cmds := srv.Commands()
+			start, noops := -1, 0
+			for i, cmd := range cmds {
+				switch {
+				case strings.HasPrefix(cmd, e.cmd()+" "):
+					start = i
+				case cmd == "NOOP" && start >= 0:
+					noops++
 				}
-				checkAfter(t, c, srv, inStep)
-				cmds := srv.Commands()
-				start, noops := -1, 0
-				for i, cmd := range cmds {
-					switch {
-					case strings.HasPrefix(cmd, e.cmd()+" "):
-						start = i
-					case cmd == "NOOP" && start >= 0:
-						noops++
-					}
-				}
-				if noops == 0 {
-					t.Fatalf("no NOOP during the transfer; commands %q", cmds)
-				}
-			})
-		}
+			}
+			if noops == 0 {
+				t.Fatalf("no NOOP during the transfer; commands %q", cmds)
+			}
+		})
 	}
 }
 
