@@ -89,10 +89,15 @@ type Dialer struct {
 
 	// TLSConfig configures FTPS. It is cloned, never modified. Nil means
 	// a default configuration that verifies the server's certificate.
+	// An empty ServerName means the host of the address dialled (an IP
+	// literal is checked against the certificate's IP addresses). Its
+	// ClientSessionCache is not used: each connection has a cache of its
+	// own, so that its data connections resume its TLS session.
 	TLSConfig *tls.Config
 
 	// ImplicitTLS starts TLS on the first byte of the control connection
-	// (implicit FTPS, usually port 990).
+	// (implicit FTPS, usually port 990). Data connections are protected
+	// only after FTPS.ProtP: use DialFTPS.
 	ImplicitTLS bool
 
 	// NoopInterval keeps the control connection from idling out during a
@@ -295,8 +300,15 @@ type Conn struct {
 	ctrlTLS     *tls.Conn
 	protP       bool
 	implicitTLS bool
+	tlsData     *tls.Config          // data connections' config (see tlsSetup)
+	tlsCleared  bool                 // CCC returned the control connection to clear text
+	dataTLS     *tls.ConnectionState // last protected data connection (under mu)
 
 	busy atomic.Bool
+
+	// mlst caches whether the server lists MLST in FEAT, for ReadDir:
+	// 0 not asked yet, 1 yes, -1 no (listing_stream.go).
+	mlst atomic.Int32
 
 	mu      sync.Mutex // guards what follows and every deadline change
 	raw     net.Conn   // control socket
@@ -869,8 +881,11 @@ func PrintLine(line string) error {
 // with the data flowing directly between the two servers (ftplib ftpcp,
 // "FXP"). targetName "" means sourceName; typ "" means "I". As in ftplib
 // 3.14.6, the host named in source's 227 reply is ignored in favour of
-// source's peer address unless source trusts PASV addresses. A STOR or
-// RETR reply other than 125 or 150 is an *Error of class ErrProto.
+// source's peer address unless source trusts PASV addresses. The source's
+// port is asked for as MakePasv does: PASV, or EPSV on an IPv6 connection
+// (where ftplib sends PASV, which IPv6 servers refuse), and the target is
+// sent PORT or EPRT to match. A STOR or RETR reply other than 125 or 150
+// is an *Error of class ErrProto.
 func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, typ string) error {
 	if targetName == "" {
 		targetName = sourceName
@@ -903,16 +918,10 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 	if _, err := target.voidCmd("TYPE " + typ); err != nil {
 		return err
 	}
-	resp, err := source.sendCmd("PASV")
+	// PASV (EPSV on IPv6), with makePasv's trust rule for the 227 host.
+	host, port, err := source.makePasv()
 	if err != nil {
 		return err
-	}
-	host, port, err := Parse227(resp)
-	if err != nil {
-		return err
-	}
-	if !source.trustPASV {
-		host = source.peerHost
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		_, err = target.sendEPRT(host, port)

@@ -721,6 +721,8 @@ func (d *DataConn) recycle() {
 }
 
 // finish ends the transfer once; ran reports whether this call did it.
+// With abort it returns the error of the ABOR exchange, and the transfer's
+// own result (what Close returns) is errAborted when that succeeded.
 func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -752,6 +754,12 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	if abort || (!d.upload && !d.eof) {
 		d.aborted.Store(true)
 		d.reply, d.err = c.abortTransfer(d.raw)
+		if abort {
+			err = d.err
+			if d.err == nil {
+				d.err = errAborted
+			}
+		}
 	} else {
 		cerr := c.closeData(d.ctx, d.conn, d.upload)
 		c.setData(nil)
@@ -775,6 +783,9 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	}
 	c.mu.Unlock()
 	c.release(d.stop)
+	if abort {
+		return true, err
+	}
 	return true, d.err
 }
 
@@ -827,7 +838,9 @@ func (c *Conn) sendAbor() error {
 // the reply, which must be 426, 225 or 226 (else ErrProto). It may be
 // called from another goroutine while a transfer started by Retr, Stor,
 // RetrBinary, StorBinary, RetrLines or a listing is in progress: that
-// transfer then fails and its data connection is closed. When a transfer's
+// transfer then fails (its DataConn's Close, or the method running it,
+// returns an error wrapping net.ErrClosed, never nil) and its data
+// connection is closed. When a transfer's
 // final reply is still due (a transfer in progress, or TransferCmd without
 // VoidResp yet), both the transfer's reply and the reply to ABOR are read,
 // so replies stay in step, and the first is returned.
@@ -837,13 +850,10 @@ func (c *Conn) Abort(ctx context.Context) (string, error) {
 	c.mu.Unlock()
 	if d != nil {
 		stop := c.watch(ctx)
-		ran, _ := d.finish(true)
+		ran, err := d.finish(true)
 		stop()
 		if ran {
-			d.mu.Lock()
-			first, err := d.reply, d.err
-			d.mu.Unlock()
-			return checkAbortReply(first, err)
+			return checkAbortReply(d.Reply(), err)
 		}
 	}
 	return c.call(ctx, func() (string, error) {

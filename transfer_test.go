@@ -978,7 +978,7 @@ func TestActiveAcceptTimeoutReadsFinalReply(t *testing.T) {
 		s.send("150 will connect", "425 Can't open data connection")
 		s.reply("NOOP", "200 in step")
 	})
-	c := dialFake(t, f, &Dialer{Active: true, Timeout: 100 * time.Millisecond})
+	c := dialFake(t, f, &Dialer{Active: true, Timeout: time.Second})
 	_, err := c.TransferCmd(ctxT(t), "LIST")
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
