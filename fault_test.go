@@ -636,3 +636,54 @@ func TestFaultCaseNames(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// TestFaultListingStalls: a listing whose data stalls, cut by its ctx or
+// by the Dialer's Timeout, ends the iteration with that error, and the
+// Conn is in step afterwards (ABOR answered).
+func TestFaultListingStalls(t *testing.T) {
+	for _, byCtx := range []bool{false, true} {
+		for _, e := range []faultEnv{{}, {active: true}, {tls: true}} {
+			name := e.String() + "/timeout"
+			if byCtx {
+				name = e.String() + "/ctx"
+			}
+			t.Run(name, func(t *testing.T) {
+				checkLeaks(t)
+				srv := newFaultServer(t, e)
+				for i := 0; i < 50; i++ {
+					if err := srv.WriteFile(fmt.Sprintf("file%02d", i), []byte("x")); err != nil {
+						t.Fatal(err)
+					}
+				}
+				srv.AddFault(ftptest.Fault{Command: "MLSD", StallData: true, CutAfter: 500})
+				d := &Dialer{}
+				ctx := ctxT(t)
+				if byCtx {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+				} else {
+					d.Timeout = 300 * time.Millisecond
+				}
+				c := dialFault(t, srv, e, d)
+				n := 0
+				var err error
+				for _, ierr := range c.Mlsd(ctx, "/") {
+					if ierr != nil {
+						err = ierr
+						break
+					}
+					n++
+				}
+				want := os.ErrDeadlineExceeded
+				if byCtx {
+					want = context.DeadlineExceeded
+				}
+				if !errors.Is(err, want) || n == 0 || n >= 50 {
+					t.Fatalf("Mlsd: %d entries, error %v; want some entries then %v", n, err, want)
+				}
+				checkAfter(t, c, srv, inStep)
+			})
+		}
+	}
+}
