@@ -614,3 +614,51 @@ func TestPasswordNeverInDebugOutput(t *testing.T) {
 		t.Errorf("debug output:\n%s", out.String())
 	}
 }
+
+// sendSplit writes each line (with CRLF) one byte per TCP segment.
+func sendSplit(s *session, lines ...string) {
+	for _, l := range lines {
+		for _, b := range []byte(l + "\r\n") {
+			if _, err := s.conn.Write([]byte{b}); err != nil {
+				s.t.Errorf("fake: send: %v", err)
+				return
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}
+}
+
+func TestRepliesSplitAcrossSegments(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		sendSplit(s, "220-multi", "220 line welcome")
+		s.expect("TYPE I")
+		sendSplit(s, "200 binary")
+		s.expect("PASV")
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Errorf("listen: %v", err)
+			return
+		}
+		p := ln.Addr().(*net.TCPAddr).Port
+		sendSplit(s, fmt.Sprintf("227 Entering Passive Mode (127,0,0,1,%d,%d).", p>>8, p&0xff))
+		s.expect("RETR f")
+		dc := s.accept(ln)
+		sendSplit(s, "150-Opening", "150 data (5 bytes)")
+		sendData(t, dc, "hello")
+		sendSplit(s, "226-Transfer", " 226 not the end", "226 complete")
+		s.expect("SYST")
+		sendSplit(s, "215 in step")
+	})
+	c := dialFake(t, f, nil)
+	if c.Welcome() != "220-multi\n220 line welcome" {
+		t.Errorf("welcome %q", c.Welcome())
+	}
+	var buf bytes.Buffer
+	resp, err := c.RetrBinary(ctxT(t), "RETR f", &buf)
+	if err != nil || resp != "226-Transfer\n 226 not the end\n226 complete" || buf.String() != "hello" {
+		t.Fatalf("RetrBinary = %q, %v, %q", resp, err, buf.String())
+	}
+	if resp, err := c.SendCmd(ctxT(t), "SYST"); err != nil || resp != "215 in step" {
+		t.Fatalf("SYST = %q, %v", resp, err)
+	}
+}
