@@ -1,0 +1,235 @@
+// Command ftplib is an FTP and FTPS client for the command line, built on
+// package ftp.
+//
+// It speaks the interface of Python's "python -m ftplib":
+//
+//	ftplib [-d]... [-r[file]] host[:port] [-l[dir]] [-d[dir]] [-p] [file]...
+//
+// and has subcommands for scripted transfers:
+//
+//	ftplib ls [-l] URL               list a directory
+//	ftplib get [-c] URL [LOCAL]      download a file (-c: resume)
+//	ftplib put LOCAL URL             upload a file
+//	ftplib rm URL                    delete a file (a directory with a trailing /)
+//	ftplib mkdir URL                 create a directory
+//	ftplib mirror URL LOCALDIR       download a directory tree
+//	ftplib demo                      a visible session against an in-process server
+//
+// URLs are ftp://[user[:password]@]host[:port]/path or ftps://... for
+// implicit FTPS (port 990); --explicit-tls uses AUTH TLS instead. Without
+// a password in the URL the login comes from ~/.netrc ($NETRC), else from
+// $FTP_PASSWORD (with $FTP_USER), else it is anonymous.
+//
+// Exit status: 0 success, 1 a transfer, server or local error (the
+// server's reply is printed), 2 a bad command line.
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// cli is one run of the tool: its standard streams and environment, so
+// that tests and the demo can run it in-process.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// tty is true when stderr is a terminal: progress bars are drawn.
+	tty bool
+	// rootCAs, when not nil, replaces the system's trusted roots (the
+	// demo trusts its own server this way).
+	rootCAs *x509.CertPool
+	// prog is the program name in messages.
+	prog string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	c := &cli{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+		tty:    isTerminal(os.Stderr),
+		prog:   "ftplib",
+	}
+	code := c.main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// command is a subcommand.
+type command struct {
+	name    string
+	args    string // synopsis after the name
+	summary string
+	help    string // more lines for "help NAME", may be empty
+	run     func(c *cli, ctx context.Context, args []string) error
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{
+		{name: "ls", args: "[-l] URL", summary: "list a directory (names; -l: the server's LIST lines)", run: (*cli).cmdLs},
+		{name: "get", args: "[-c] URL [LOCAL]", summary: "download a file (LOCAL \"-\" is stdout; -c resumes)", run: (*cli).cmdGet,
+			help: "The file is written to a temporary file next to LOCAL and renamed\n" +
+				"when complete; a failed download leaves nothing behind. With -c the\n" +
+				"download appends to LOCAL from its current size (REST), and a\n" +
+				"failure keeps what arrived, so that -c can resume it again."},
+		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut},
+		{name: "rm", args: "URL", summary: "delete a file, or an empty directory when the URL ends in /", run: (*cli).cmdRm},
+		{name: "mkdir", args: "URL", summary: "create a directory", run: (*cli).cmdMkdir},
+		{name: "mirror", args: "URL LOCALDIR", summary: "download a directory tree into LOCALDIR", run: (*cli).cmdMirror,
+			help: "Directories are listed with MLSD (or LIST when the server lacks it);\n" +
+				"files are downloaded as with get, links and special files are skipped.\n" +
+				"Names that could escape LOCALDIR (\"..\", \"/\", \"\\\") are refused."},
+		{name: "demo", args: "", summary: "run a visible session against an in-process ftptest server", run: (*cli).cmdDemo},
+	}
+}
+
+func lookupCommand(name string) *command {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// main runs the tool with args (without the program name) and returns the
+// exit code.
+func (c *cli) main(ctx context.Context, args []string) int {
+	if c.prog == "" {
+		c.prog = "ftplib"
+	}
+	if len(args) == 0 {
+		c.usage(c.stderr)
+		return exitUsage
+	}
+	var err error
+	switch a := args[0]; {
+	case a == "-h" || a == "-help" || a == "--help" || a == "help":
+		if len(args) > 1 && a == "help" {
+			cmd := lookupCommand(args[1])
+			if cmd == nil {
+				err = usagef("", "unknown command %q", args[1])
+				break
+			}
+			c.commandHelp(c.stdout, cmd)
+			return exitOK
+		}
+		c.usage(c.stdout)
+		return exitOK
+	case lookupCommand(a) != nil:
+		err = lookupCommand(a).run(c, ctx, args[1:])
+	default:
+		err = c.python(ctx, args)
+	}
+	return c.report(err)
+}
+
+// report prints err, if any, and returns the exit code for it.
+func (c *cli) report(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		if errors.Is(err, errHelp) {
+			cmd := lookupCommand(ue.cmd)
+			c.commandHelp(c.stdout, cmd)
+			return exitOK
+		}
+		fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, ue.msg)
+		if cmd := lookupCommand(ue.cmd); cmd != nil {
+			fmt.Fprintf(c.stderr, "usage: %s %s %s\nRun '%s help %s' for details.\n", c.prog, cmd.name, cmd.args, c.prog, cmd.name)
+		} else {
+			fmt.Fprintf(c.stderr, "Run '%s help' for usage.\n", c.prog)
+		}
+		return exitUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(c.stderr, "%s: interrupted\n", c.prog)
+		return exitFail
+	}
+	fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, indentReply(err.Error()))
+	return exitFail
+}
+
+// indentReply indents the continuation lines of a multi-line server reply
+// so that the message stays readable.
+func indentReply(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// errHelp marks a usageError that is a request for help (-h).
+var errHelp = errors.New("help requested")
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintf(w, `Usage:
+  %[1]s [-d]... [-r[FILE]] HOST[:PORT] [-l[DIR]] [-d[DIR]] [-p] [FILE]...
+      The interface of Python's "python -m ftplib": log in (netrc
+      or anonymous), then in order: -l list DIR (LIST), -d change to DIR
+      (CWD), -p toggle passive mode, FILE download FILE to stdout.
+      Before HOST, -d raises the debug level, -r reads FILE (default
+      ~/.netrc) for the login. HOST may also be an ftp:// or ftps:// URL.
+
+  %[1]s COMMAND [FLAGS] ARGS...
+`, c.prog)
+	for _, cmd := range commands {
+		syn := cmd.name
+		if cmd.args != "" {
+			syn += " " + cmd.args
+		}
+		fmt.Fprintf(w, "      %-24s %s\n", syn, cmd.summary)
+	}
+	fmt.Fprintf(w, `
+URLs: ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH, or ftps:// for implicit FTPS
+(port 990). PATH is relative to the login directory; start it with // or
+%%2F for an absolute path. Without a password in the URL, the login comes
+from ~/.netrc ($NETRC), else from $FTP_PASSWORD (and $FTP_USER), else it is
+anonymous. Passwords are never printed.
+
+Flags of every command (anywhere on the line):
+  --explicit-tls   AUTH TLS on the plain port (ftp:// or ftps://)
+  --insecure       accept any server certificate (self-signed servers)
+  --active         active mode (the server connects back) instead of passive
+  --timeout D      I/O timeout of each network operation (default %v, 0: none)
+  -v               show the control dialog on stderr, PASS masked (-v -v: more)
+
+Exit status: 0 success, 1 transfer or server error, 2 bad command line.
+`, defaultTimeout)
+}
+
+func (c *cli) commandHelp(w io.Writer, cmd *command) {
+	if cmd == nil {
+		c.usage(w)
+		return
+	}
+	syn := cmd.name
+	if cmd.args != "" {
+		syn += " " + cmd.args
+	}
+	fmt.Fprintf(w, "usage: %s %s\n\n%s.\n", c.prog, syn, strings.ToUpper(cmd.summary[:1])+cmd.summary[1:])
+	if cmd.help != "" {
+		fmt.Fprintf(w, "\n%s\n", cmd.help)
+	}
+	if cmd.name != "demo" {
+		fmt.Fprintf(w, "\nFlags: --explicit-tls --insecure --active --timeout D -v (see '%s help').\n", c.prog)
+	}
+}
