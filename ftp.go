@@ -348,6 +348,10 @@ func (c *Conn) acquire(ctx context.Context) (stop func(), err error) {
 		bg := c.bg
 		c.mu.Unlock()
 		if bg == nil {
+			// The abort may have ended since the first try.
+			if c.busy.CompareAndSwap(false, true) {
+				break
+			}
 			return nil, ErrBusy
 		}
 		select {
