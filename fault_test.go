@@ -687,3 +687,69 @@ func TestFaultListingStalls(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultKeepAliveAbort: a stalled transfer with keepalive NOOPs
+// outstanding is aborted (by the Timeout, by its ctx, or by a failing
+// writer); the NOOP replies are read along with the ABOR exchange and
+// the Conn is in step afterwards.
+func TestFaultKeepAliveAbort(t *testing.T) {
+	for _, how := range []string{"timeout", "ctx", "writer"} {
+		for _, e := range []faultEnv{{}, {upload: true}, {tls: true}, {tls: true, upload: true, active: true}} {
+			if how == "writer" && e.upload {
+				continue
+			}
+			t.Run(how+"/"+e.String(), func(t *testing.T) {
+				checkLeaks(t)
+				srv := newFaultServer(t, e)
+				srv.AddFault(ftptest.Fault{Command: e.cmd(), StallData: true, CutAfter: 10000})
+				d := &Dialer{NoopInterval: 20 * time.Millisecond}
+				ctx := ctxT(t)
+				switch how {
+				case "timeout":
+					d.Timeout = 300 * time.Millisecond
+				case "ctx":
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+				}
+				c := dialFault(t, srv, e, d)
+				var err error
+				if how == "writer" {
+					// The writer fails once NOOPs have been sent.
+					start := time.Now()
+					w := writerFunc(func(p []byte) (int, error) {
+						if time.Since(start) > 150*time.Millisecond {
+							return 0, errors.New("disk full")
+						}
+						time.Sleep(10 * time.Millisecond)
+						return len(p), nil
+					})
+					srv.ClearFaults()
+					_, err = c.RetrBinary(ctx, "RETR f.bin", w, BlockSize(1024))
+					if err == nil || err.Error() != "disk full" {
+						t.Fatalf("RetrBinary: %v, want the writer's error", err)
+					}
+				} else {
+					err = runTransfer(t, ctx, c, srv, e, bigPayload)
+					want := os.ErrDeadlineExceeded
+					if how == "ctx" {
+						want = context.DeadlineExceeded
+					}
+					if !errors.Is(err, want) {
+						t.Fatalf("transfer: %v, want %v", err, want)
+					}
+				}
+				checkAfter(t, c, srv, inStep)
+				noops := 0
+				for _, cmd := range srv.Commands() {
+					if cmd == "NOOP" {
+						noops++
+					}
+				}
+				if noops == 0 {
+					t.Fatalf("no NOOP was sent; commands %q", srv.Commands())
+				}
+			})
+		}
+	}
+}

@@ -794,6 +794,34 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 // It returns the first, and ErrProto when the second is not 2xx. When the
 // exchange fails the Conn is broken.
 func (c *Conn) abortTransfer(data net.Conn) (string, error) {
+	first, err := c.abortExchange(data)
+	if err == nil || isReplyErr(err) {
+		// Replies to keepalive NOOPs may still be due.
+		for c.noops > 0 {
+			c.noops--
+			if _, derr := c.getMultiline(); derr != nil {
+				return first, derr
+			}
+		}
+	}
+	return first, err
+}
+
+// abortReply reads one reply of an ABOR exchange (ftplib getmultiline),
+// passing over the 200 replies to keepalive NOOPs still due.
+func (c *Conn) abortReply() (string, error) {
+	for {
+		resp, err := c.getMultiline()
+		if err != nil || c.noops == 0 || replyCode(resp) != 200 {
+			return resp, err
+		}
+		c.noops--
+	}
+}
+
+// abortExchange is abortTransfer but for the replies to keepalive NOOPs
+// that come after the exchange.
+func (c *Conn) abortExchange(data net.Conn) (string, error) {
 	err := c.sendAbor()
 	if data != nil {
 		data.Close()
@@ -802,32 +830,68 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rs, err := c.readReplies(2, c.getMultiline)
+	first, err := c.abortReply()
 	if err != nil {
 		return "", err
 	}
-	first, second := rs[0], rs[1]
+	var second string
+	if first != "" && first[0] == '2' {
+		// Either the transfer's final reply, the ABOR reply still to come,
+		// or the only reply: pure-ftpd over TLS may answer ABOR alone.
+		second, err = c.abortSync()
+	} else {
+		second, err = c.abortReply()
+	}
+	if err != nil {
+		return first, err
+	}
 	c.pending = false
-	if second == "" || second[0] != '2' {
-		return first, newError(ErrProto, second)
+	if second == "" {
+		return first, nil
+	}
+	if second[0] != '2' {
+		// proftpd may answer ABOR (226) before the aborted transfer (426).
+		if first == "" || first[0] != '2' || (second[0] != '4' && second[0] != '5') {
+			return first, newError(ErrProto, second)
+		}
+		first = second
 	}
 	return first, nil
 }
 
-// sendAbor sends ABOR, as TCP urgent data on a plain control connection
-// (ftplib abort).
+// abortSync follows a 2xx reply to ABOR with a NOOP and reads the replies
+// up to the NOOP's 200: it returns the reply that came between (the ABOR
+// reply), or "" when there was none.
+func (c *Conn) abortSync() (string, error) {
+	if err := c.putCmd("NOOP"); err != nil {
+		return "", err
+	}
+	var between string
+	for i := 0; i < 2; i++ {
+		resp, err := c.abortReply()
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(resp, "200") {
+			return between, nil
+		}
+		between = resp
+	}
+	return "", c.fail(newError(ErrProto, between))
+}
+
+// sendAbor sends ABOR as an ordinary command line. Unlike ftplib it is not
+// sent as TCP urgent data: with MSG_OOB the final LF is the urgent byte,
+// which a server without SO_OOBINLINE never reads in-band, so proftpd
+// answers the aborted transfer and then waits forever for the end of the
+// ABOR line. Every server tested reads an in-band ABOR during a transfer.
 func (c *Conn) sendAbor() error {
 	const abor = "ABOR\r\n"
 	if c.debug > 1 {
-		fmt.Fprintf(c.debugOut, "*put urgent* b%s\n", pyRepr(abor))
+		c.debugLine("*put*", abor, false)
 	}
 	c.armCtrl()
-	var err error
-	if tc, ok := c.ctrl.(*net.TCPConn); ok && c.ctrl == c.raw {
-		err = sendUrgent(tc, []byte(abor))
-	} else {
-		_, err = c.ctrl.Write([]byte(abor))
-	}
+	_, err := c.ctrl.Write([]byte(abor))
 	if err != nil {
 		return c.fail(err)
 	}

@@ -368,6 +368,7 @@ func TestNTransferCmdAndVoidResp(t *testing.T) {
 		s.send("226 listed")
 		s.expect("ABOR")
 		s.send("225 nothing to abort")
+		s.reply("NOOP", "200 sync") // the client's NOOP after a 2xx to ABOR
 		s.reply("NOOP", "200 in step")
 	})
 	c := dialFake(t, f, nil)
@@ -422,6 +423,7 @@ func TestRetrLinesNlstDir(t *testing.T) {
 		go func() { io.WriteString(dc, "ok\r\n"+long+"X\r\nmore\r\n"); dc.Close() }()
 		s.expect("ABOR")
 		s.send("226 transfer complete", "225 nothing to abort")
+		s.reply("NOOP", "200 sync") // the client's NOOP after a 2xx to ABOR
 		s.reply("NOOP", "200 in step")
 	})
 	c := dialFake(t, f, &Dialer{MaxLine: 64})
