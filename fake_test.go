@@ -44,6 +44,7 @@ type session struct {
 // runs script on the first connection.
 func newFakeNet(t testing.TB, network string, script func(s *session)) *fakeServer {
 	t.Helper()
+	checkLeaks(t) // first, so that it runs after every other cleanup
 	host := "127.0.0.1"
 	if network == "tcp6" {
 		host = "::1"

@@ -99,6 +99,14 @@ type Dialer struct {
 	// (implicit FTPS, usually port 990). Data connections are protected
 	// only after FTPS.ProtP: use DialFTPS.
 	ImplicitTLS bool
+
+	// NoopInterval keeps the control connection from idling out during a
+	// long transfer: while a data transfer is open, NOOP is sent on the
+	// control connection every NoopInterval, and the replies to those
+	// NOOPs are read, in whatever order they come, together with the
+	// transfer's final reply. Zero (the default) or a negative value
+	// sends none.
+	NoopInterval time.Duration
 }
 
 // Dial connects to the FTP server at addr with a zero Dialer and reads its
@@ -189,6 +197,7 @@ func newConn(d *Dialer, host string) *Conn {
 		debugOut:  d.DebugOutput,
 		passive:   !d.Active,
 		trustPASV: d.TrustPASVAddress,
+		noopEvery: d.NoopInterval,
 	}
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
@@ -244,6 +253,12 @@ func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Co
 // error, a transfer whose final reply could not be read) the Conn is
 // closed and every later call returns an error wrapping ErrClosed and the
 // cause.
+//
+// A transfer whose ctx is cancelled while its data flows returns at once
+// with an error wrapping ctx.Err(); ABOR is then sent and its replies read
+// in the background, and the next call waits for that to end (at most
+// Dialer.Timeout, or 5 seconds without one). The Conn stays usable when
+// the server answers the ABOR, and is closed when it does not.
 type Conn struct {
 	// Settings fixed at Dial.
 	host     string // as given to Dial; the TLS ServerName
@@ -254,6 +269,10 @@ type Conn struct {
 	enc      Encoding
 	maxLine  int
 	debugOut io.Writer
+	debugMu  sync.Mutex // debug output may come from the keepalive goroutine
+
+	noopEvery time.Duration // Dialer.NoopInterval
+	noops     int           // NOOPs sent during a transfer, replies not read yet
 
 	// Settings changed by the setters (not concurrently with calls).
 	debug         int
@@ -261,6 +280,7 @@ type Conn struct {
 	trustPASV     bool
 	dataLocalAddr net.Addr
 	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
+	lastPasv      string // the command that gave the last passive port
 
 	// Protocol state, used by the call holding busy.
 	ctrl     net.Conn // control stream (a *tls.Conn once TLS is on)
@@ -298,6 +318,7 @@ type Conn struct {
 	intr    error // context error that interrupted the current call
 	closed  bool
 	broken  error
+	bg      chan struct{} // closed when a background abort ends (see abortLater)
 }
 
 // setCtrl makes nc the control stream, with a fresh reply reader. The
@@ -320,8 +341,24 @@ var pastTime = time.Unix(1, 0)
 // call holds it and with ErrClosed when it is closed or broken, clears the
 // deadlines and starts watching ctx. The caller ends with release(stop).
 func (c *Conn) acquire(ctx context.Context) (stop func(), err error) {
-	if !c.busy.CompareAndSwap(false, true) {
-		return nil, ErrBusy
+	for !c.busy.CompareAndSwap(false, true) {
+		// A transfer cancelled by its ctx may still be reading the
+		// replies to its ABOR: that is not a call, so wait for it.
+		c.mu.Lock()
+		bg := c.bg
+		c.mu.Unlock()
+		if bg == nil {
+			// The abort may have ended since the first try.
+			if c.busy.CompareAndSwap(false, true) {
+				break
+			}
+			return nil, ErrBusy
+		}
+		select {
+		case <-bg:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("ftp: %w", ctx.Err())
+		}
 	}
 	c.mu.Lock()
 	if err := c.deadLocked(); err != nil {
@@ -489,8 +526,11 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	raw, data, ln, broken := c.raw, c.dataRaw, c.ln, c.broken
+	raw, data, ln, broken, cur := c.raw, c.dataRaw, c.ln, c.broken, c.cur
 	c.mu.Unlock()
+	if cur != nil {
+		cur.stopKeepAlive(false)
+	}
 	if data != nil {
 		data.Close()
 	}

@@ -53,11 +53,37 @@ func (c *Conn) makePasv() (string, int, error) {
 	return host, port, nil
 }
 
+// pasvDial asks for a passive data port and connects to it. When EPSV
+// worked but its port cannot be reached (a broken EPSV implementation, a
+// firewall), PASV is tried once, and used from then on if it works; if it
+// does not, the EPSV connection's error is returned.
+func (c *Conn) pasvDial(ctx context.Context) (net.Conn, error) {
+	host, port, err := c.makePasv()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.dialData(ctx, host, port)
+	if err == nil || c.lastPasv != "EPSV" || ctx.Err() != nil {
+		return raw, err
+	}
+	host, port, err2 := c.pasvWith("PASV")
+	if err2 != nil {
+		return nil, err
+	}
+	raw, err2 = c.dialData(ctx, host, port)
+	if err2 != nil {
+		return nil, err
+	}
+	c.pasvCmd = "PASV"
+	return raw, nil
+}
+
 func (c *Conn) pasvWith(cmd string) (string, int, error) {
 	resp, err := c.sendCmd(cmd)
 	if err != nil {
 		return "", 0, err
 	}
+	c.lastPasv = cmd
 	if cmd == "EPSV" {
 		return Parse229(resp, c.peerHost)
 	}

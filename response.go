@@ -293,6 +293,8 @@ func (c *Conn) debugLine(tag, s string, sanitize bool) {
 	if sanitize {
 		s = sanitizeLine(s)
 	}
+	c.debugMu.Lock()
+	defer c.debugMu.Unlock()
 	fmt.Fprintf(c.debugOut, "%s %s\n", tag, pyRepr(s))
 }
 

@@ -136,11 +136,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	}
 	var resp string
 	if c.passive {
-		host, port, err := c.makePasv()
-		if err != nil {
-			return nil, nil, -1, err
-		}
-		raw, err = c.dialData(ctx, host, port)
+		raw, err = c.pasvDial(ctx)
 		if err != nil {
 			return nil, nil, -1, err
 		}
@@ -262,7 +258,8 @@ func (c *Conn) NTransferCmd(ctx context.Context, cmd string, opts ...TransferOpt
 // DataConn is an open data transfer started by Retr or Stor: an
 // io.ReadCloser for a download, an io.WriteCloser for an upload. While it
 // is open it holds its Conn (other calls fail with ErrBusy), and the ctx
-// given to Retr or Stor governs it until Close.
+// given to Retr or Stor governs it until Close: once that ctx is done, the
+// transfer is aborted and Close returns an error wrapping ctx.Err().
 //
 // For a plain connection and a zero Dialer.Timeout, io.Copy to or from a
 // DataConn reaches the TCP socket's ReadFrom and WriteTo, so copies from and
@@ -287,6 +284,10 @@ type DataConn struct {
 	mu      sync.Mutex // serialises finish
 	err     error
 	reply   string
+
+	kaStop chan struct{} // closed to stop the keepalive goroutine
+	kaDone chan struct{} // closed when it has ended
+	kaOnce sync.Once
 }
 
 // open is the one path of every managed transfer: it takes the Conn, sets
@@ -322,7 +323,178 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 	c.mu.Lock()
 	c.cur = d
 	c.mu.Unlock()
+	d.startKeepAlive()
 	return d, nil
+}
+
+// abortGrace bounds the wait for the replies to the ABOR sent after a
+// transfer's ctx was cancelled, when Dialer.Timeout is zero.
+const abortGrace = 5 * time.Second
+
+// startKeepAlive starts the goroutine that sends NOOP every
+// Dialer.NoopInterval while the transfer is open. Only it writes on the
+// control connection until stopKeepAlive(true) returns; c.noops counts the
+// NOOPs whose replies are due.
+func (d *DataConn) startKeepAlive() {
+	c := d.c
+	if c.noopEvery <= 0 {
+		return
+	}
+	d.kaStop = make(chan struct{})
+	d.kaDone = make(chan struct{})
+	go func() {
+		defer close(d.kaDone)
+		t := time.NewTicker(c.noopEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-d.kaStop:
+				return
+			case <-t.C:
+			}
+			if !c.sendNoop() {
+				return
+			}
+		}
+	}()
+}
+
+// stopKeepAlive stops the keepalive goroutine, if any; with wait it also
+// waits until the goroutine has ended.
+func (d *DataConn) stopKeepAlive(wait bool) {
+	if d.kaStop == nil {
+		return
+	}
+	d.kaOnce.Do(func() { close(d.kaStop) })
+	if wait {
+		<-d.kaDone
+	}
+}
+
+// sendNoop sends one keepalive NOOP during a transfer. It reports whether
+// the keepalive should go on. A NOOP only partly written leaves the
+// control stream corrupt, so the Conn is then broken.
+func (c *Conn) sendNoop() bool {
+	const noop = "NOOP\r\n"
+	c.mu.Lock()
+	if c.intr != nil || c.closed || c.broken != nil {
+		c.mu.Unlock()
+		return false
+	}
+	if c.timeout > 0 {
+		_ = c.raw.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
+	c.mu.Unlock()
+	if c.debug > 0 {
+		c.debugLine("*cmd*", "NOOP", false)
+	}
+	if c.debug > 1 {
+		c.debugLine("*put*", noop, false)
+	}
+	n, err := c.ctrl.Write([]byte(noop))
+	if n == len(noop) {
+		c.noops++
+	}
+	if err != nil {
+		if n > 0 && n < len(noop) {
+			c.fail(err)
+		}
+		return false
+	}
+	return true
+}
+
+// readReplies reads the want replies the server owes and the replies to
+// the keepalive NOOPs sent during a transfer (c.noops), which may come
+// before, between or after them, and returns the want replies in order.
+// Replies that are not *Error values are errors that leave the Conn broken.
+// The NOOP replies are told apart by their code: 200 first (earliest
+// first), then 500 or 502 (a server refusing NOOP), then the last ones.
+func (c *Conn) readReplies(want int, read func() (string, error)) ([]string, error) {
+	extra := c.noops
+	c.noops = 0
+	all := make([]string, 0, want+extra)
+	for i := 0; i < want+extra; i++ {
+		resp, err := read()
+		if err != nil {
+			e, ok := err.(*Error)
+			if !ok {
+				return nil, err
+			}
+			resp = e.Msg
+		}
+		all = append(all, resp)
+	}
+	drop := func(ok func(code int) bool) {
+		for i := 0; i < len(all) && extra > 0; {
+			if ok(replyCode(all[i])) {
+				all = append(all[:i], all[i+1:]...)
+				extra--
+				continue
+			}
+			i++
+		}
+	}
+	drop(func(code int) bool { return code == 200 })
+	drop(func(code int) bool { return code == 500 || code == 502 })
+	return all[:want], nil
+}
+
+// finalResp reads a transfer's final reply, which must be 2xx (ftplib
+// voidresp), together with the replies to the keepalive NOOPs.
+func (c *Conn) finalResp() (string, error) {
+	if c.noops == 0 {
+		return c.voidResp()
+	}
+	rs, err := c.readReplies(1, c.getResp)
+	if err != nil {
+		return "", err
+	}
+	resp := rs[0]
+	c.lastResp = resp
+	if len(resp) > 3 {
+		c.lastResp = resp[:3]
+	}
+	if resp == "" || resp[0] != '2' {
+		return "", replyError(resp)
+	}
+	return resp, nil
+}
+
+// abortLater ends a transfer whose ctx was cancelled without making the
+// caller wait for the server: the data socket is closed at once, and a
+// goroutine sends ABOR and reads its replies, holding the Conn until it
+// is done (acquire waits for it). When the server does not answer within
+// Dialer.Timeout (or abortGrace) the Conn is broken. stop ends the ctx
+// watch of the cancelled call.
+func (c *Conn) abortLater(data net.Conn, stop func()) {
+	stop()
+	data.Close()
+	c.setData(nil)
+	grace := c.timeout
+	if grace <= 0 {
+		grace = abortGrace
+	}
+	done := make(chan struct{})
+	c.mu.Lock()
+	if c.closed || c.broken != nil {
+		c.mu.Unlock()
+		c.busy.Store(false)
+		return
+	}
+	c.intr = nil
+	c.bg = done
+	_ = c.raw.SetDeadline(time.Now().Add(grace))
+	c.mu.Unlock()
+	go func() {
+		// On failure abortTransfer has marked the Conn broken.
+		_, _ = c.abortTransfer(nil)
+		c.mu.Lock()
+		c.bg = nil
+		c.busy.Store(false)
+		c.mu.Unlock()
+		close(done)
+	}()
 }
 
 // Retr sends TYPE I (unless it is in force) and starts the download cmd
@@ -558,7 +730,27 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		return false, d.err
 	}
 	d.closed.Store(true)
+	d.stopKeepAlive(true)
 	c := d.c
+	c.mu.Lock()
+	intr := c.intr
+	if intr == nil {
+		// The ctx may be done with its AfterFunc not run yet.
+		intr = d.ctx.Err()
+	}
+	if intr != nil && c.cur == d {
+		c.cur = nil
+	}
+	c.mu.Unlock()
+	if intr != nil {
+		// The ctx was cancelled: the transfer did not complete, whatever
+		// was moved. ABOR is sent in the background so that the caller
+		// gets the error at once.
+		d.aborted.Store(true)
+		d.err = fmt.Errorf("ftp: transfer interrupted: %w", intr)
+		c.abortLater(d.raw, d.stop)
+		return true, d.err
+	}
 	if abort || (!d.upload && !d.eof) {
 		d.aborted.Store(true)
 		d.reply, d.err = c.abortTransfer(d.raw)
@@ -571,7 +763,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	} else {
 		cerr := c.closeData(d.ctx, d.conn, d.upload)
 		c.setData(nil)
-		resp, err := c.voidResp()
+		resp, err := c.finalResp()
 		if e, ok := err.(*Error); ok {
 			resp = e.Msg
 		}
@@ -602,6 +794,34 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 // It returns the first, and ErrProto when the second is not 2xx. When the
 // exchange fails the Conn is broken.
 func (c *Conn) abortTransfer(data net.Conn) (string, error) {
+	first, err := c.abortExchange(data)
+	if err == nil || isReplyErr(err) {
+		// Replies to keepalive NOOPs may still be due.
+		for c.noops > 0 {
+			c.noops--
+			if _, derr := c.getMultiline(); derr != nil {
+				return first, derr
+			}
+		}
+	}
+	return first, err
+}
+
+// abortReply reads one reply of an ABOR exchange (ftplib getmultiline),
+// passing over the 200 replies to keepalive NOOPs still due.
+func (c *Conn) abortReply() (string, error) {
+	for {
+		resp, err := c.getMultiline()
+		if err != nil || c.noops == 0 || replyCode(resp) != 200 {
+			return resp, err
+		}
+		c.noops--
+	}
+}
+
+// abortExchange is abortTransfer but for the replies to keepalive NOOPs
+// that come after the exchange.
+func (c *Conn) abortExchange(data net.Conn) (string, error) {
 	err := c.sendAbor()
 	if data != nil {
 		data.Close()
@@ -610,7 +830,7 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	first, err := c.getMultiline()
+	first, err := c.abortReply()
 	if err != nil {
 		return "", err
 	}
@@ -620,7 +840,7 @@ func (c *Conn) abortTransfer(data net.Conn) (string, error) {
 		// or the only reply: pure-ftpd over TLS may answer ABOR alone.
 		second, err = c.abortSync()
 	} else {
-		second, err = c.getMultiline()
+		second, err = c.abortReply()
 	}
 	if err != nil {
 		return first, err
@@ -648,7 +868,7 @@ func (c *Conn) abortSync() (string, error) {
 	}
 	var between string
 	for i := 0; i < 2; i++ {
-		resp, err := c.getMultiline()
+		resp, err := c.abortReply()
 		if err != nil {
 			return "", err
 		}

@@ -911,6 +911,33 @@ func TestDataTimeoutAbortsAndStaysInStep(t *testing.T) {
 	}
 }
 
+func TestCancelDuringTransferAborts(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		s.expect("RETR slow")
+		dc := s.accept(ln)
+		s.send("150 go")
+		s.expect("ABOR")
+		if dc != nil {
+			dc.Close()
+		}
+		s.send("426 aborted", "226 abort ok")
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.RetrBinary(ctx, "RETR slow", io.Discard)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+	if _, err := c.Noop(ctxT(t)); err != nil {
+		t.Fatalf("next call: %v, want the Conn in step after ABOR", err)
+	}
+}
+
 func TestCancelDuringTransferBreaksConn(t *testing.T) {
 	release := make(chan struct{})
 	f := newFake(t, func(s *session) {
@@ -920,18 +947,18 @@ func TestCancelDuringTransferBreaksConn(t *testing.T) {
 		s.expect("RETR slow")
 		dc := s.accept(ln)
 		s.send("150 go")
-		<-release
+		<-release // ABOR is never answered
 		if dc != nil {
 			dc.Close()
 		}
 	})
 	defer close(release)
-	c := dialFake(t, f, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
+	c := dialFake(t, f, &Dialer{Timeout: 300 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err := c.RetrBinary(ctx, "RETR slow", io.Discard)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("got %v, want DeadlineExceeded", err)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want Canceled", err)
 	}
 	if _, err := c.Noop(ctxT(t)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("next call: %v, want ErrClosed", err)
