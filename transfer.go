@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -261,9 +262,10 @@ func (c *Conn) NTransferCmd(ctx context.Context, cmd string, opts ...TransferOpt
 // given to Retr or Stor governs it until Close: once that ctx is done, the
 // transfer is aborted and Close returns an error wrapping ctx.Err().
 //
-// For a plain connection and a zero Dialer.Timeout, io.Copy to or from a
-// DataConn reaches the TCP socket's ReadFrom and WriteTo, so copies from and
-// to an *os.File use sendfile and splice.
+// On a plain connection, io.Copy to or from a DataConn reaches the TCP
+// socket's ReadFrom and WriteTo, so copies from and to an *os.File or
+// another socket use sendfile and splice. With a Dialer.Timeout the kernel
+// copies run in slices of 512 KiB, each under a fresh deadline.
 type DataConn struct {
 	c      *Conn
 	ctx    context.Context
@@ -568,23 +570,28 @@ func (d *DataConn) readErr(err error) error {
 	return d.c.wrapIO(err)
 }
 
-// WriteTo copies the download to w (io.WriterTo): on a plain connection
-// without Dialer.Timeout it is the TCP socket's own WriteTo.
+// WriteTo copies the download to w (io.WriterTo): on a plain connection it
+// is the TCP socket's own WriteTo, or, with a Dialer.Timeout and a w backed
+// by a file descriptor, w's ReadFrom over slices of the socket.
 func (d *DataConn) WriteTo(w io.Writer) (int64, error) {
 	if d.upload {
 		return 0, fmt.Errorf("ftp: Read on an upload data connection")
 	}
-	if d.tcp != nil && d.lr == nil && d.c.timeout <= 0 && !d.closed.Load() {
-		n, err := d.tcp.WriteTo(w)
-		d.n += n
-		if err == nil {
-			d.eof = true
-		} else if d.closed.Load() {
-			err = d.closedErr()
-		} else {
-			err = d.c.wrapIO(err)
+	if d.tcp != nil && d.lr == nil && !d.closed.Load() {
+		if d.c.timeout <= 0 {
+			n, err := d.tcp.WriteTo(w)
+			d.n += n
+			if err == nil {
+				d.eof = true
+			}
+			return n, d.copyErr(err)
 		}
-		return n, err
+		if rf, ok := w.(io.ReaderFrom); ok && isKernelConn(w) {
+			return d.sliceCopy(func(lr *io.LimitedReader) (int64, error) {
+				lr.R = d.tcp
+				return rf.ReadFrom(lr)
+			})
+		}
 	}
 	buf := d.buffer(0)
 	var total int64
@@ -631,22 +638,24 @@ func (d *DataConn) Write(p []byte) (int, error) {
 }
 
 // ReadFrom uploads what r holds until io.EOF (io.ReaderFrom): on a plain
-// connection without Dialer.Timeout it is the TCP socket's own ReadFrom.
+// connection it is the TCP socket's own ReadFrom (sendfile or splice for
+// an r backed by a file descriptor; with a Dialer.Timeout, in slices).
 func (d *DataConn) ReadFrom(r io.Reader) (int64, error) {
 	if !d.upload {
 		return 0, fmt.Errorf("ftp: Write on a download data connection")
 	}
-	if d.tcp != nil && d.c.timeout <= 0 && !d.closed.Load() {
-		n, err := d.tcp.ReadFrom(r)
-		d.n += n
-		if err != nil {
-			if d.closed.Load() {
-				err = d.closedErr()
-			} else {
-				err = d.c.wrapIO(err)
-			}
+	if d.tcp != nil && !d.closed.Load() {
+		if d.c.timeout <= 0 {
+			n, err := d.tcp.ReadFrom(r)
+			d.n += n
+			return n, d.copyErr(err)
 		}
-		return n, err
+		if isKernelConn(r) {
+			return d.sliceCopy(func(lr *io.LimitedReader) (int64, error) {
+				lr.R = r
+				return d.tcp.ReadFrom(lr)
+			})
+		}
 	}
 	buf := d.buffer(0)
 	var total int64
@@ -665,6 +674,58 @@ func (d *DataConn) ReadFrom(r io.Reader) (int64, error) {
 		if rerr != nil {
 			return total, rerr
 		}
+	}
+}
+
+// zeroCopySlice is how much a zero-copy transfer moves under one deadline
+// when Dialer.Timeout is set: the kernel copies (splice, sendfile) run in
+// slices of this size, each one "operation" of the Timeout.
+const zeroCopySlice = 512 << 10
+
+// isKernelConn reports whether x is backed by a file descriptor (an
+// *os.File or a socket), so that a copy between it and the data socket can
+// be done by the kernel.
+func isKernelConn(x any) bool {
+	_, ok := x.(syscall.Conn)
+	return ok
+}
+
+// sliceCopy runs a kernel copy in slices of zeroCopySlice bytes, arming the
+// per-operation deadline before each, so that Dialer.Timeout still bounds
+// an idle data connection without giving up splice and sendfile. copy
+// performs one slice from a LimitedReader whose R it sets; the copy ends
+// when a slice moves less than its limit.
+func (d *DataConn) sliceCopy(copy func(lr *io.LimitedReader) (int64, error)) (int64, error) {
+	var total int64
+	var lr io.LimitedReader
+	for {
+		d.c.arm(d.raw)
+		lr.N = zeroCopySlice
+		n, err := copy(&lr)
+		total += n
+		d.n += n
+		if err != nil {
+			return total, d.copyErr(err)
+		}
+		if lr.N > 0 {
+			if !d.upload {
+				d.eof = true
+			}
+			return total, nil
+		}
+	}
+}
+
+// copyErr maps an error of a whole-copy path (WriteTo, ReadFrom) as Read
+// and Write map theirs.
+func (d *DataConn) copyErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case d.closed.Load():
+		return d.closedErr()
+	default:
+		return d.c.wrapIO(err)
 	}
 }
 
