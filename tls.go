@@ -22,7 +22,6 @@ import (
 //   - c.ctrlTLS: the control connection's *tls.Conn while TLS is on; it is
 //     installed with c.setCtrl(tlsConn), which also makes a fresh reply
 //     reader. c.raw stays the TCP socket (deadlines, cancellation, Close).
-//     ABOR is sent as urgent data only while c.ctrl == c.raw.
 //   - c.protP: PROT P is in force, data connections are wrapped.
 //   - c.tlsCleared: CCC ended TLS on the control connection.
 
