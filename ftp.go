@@ -87,6 +87,13 @@ type Dialer struct {
 	// trust_server_pasv_ipv4_address). False is the safe default.
 	TrustPASVAddress bool
 
+	// EPSV makes passive mode ask for the data port with EPSV (RFC 2428)
+	// on IPv4 too, as it always does on IPv6. EPSV replies carry no
+	// address, which suits servers behind NAT that announce a private one
+	// in 227. A 5xx reply to EPSV falls back to PASV, which is then kept.
+	// False follows ftplib: PASV on IPv4.
+	EPSV bool
+
 	// TLSConfig configures FTPS. It is cloned, never modified. Nil means
 	// a default configuration that verifies the server's certificate.
 	// An empty ServerName means the host of the address dialled (an IP
@@ -197,6 +204,7 @@ func newConn(d *Dialer, host string) *Conn {
 		debugOut:  d.DebugOutput,
 		passive:   !d.Active,
 		trustPASV: d.TrustPASVAddress,
+		epsv:      d.EPSV,
 		noopEvery: d.NoopInterval,
 	}
 	if c.maxLine <= 0 {
@@ -280,6 +288,7 @@ type Conn struct {
 	trustPASV     bool
 	dataLocalAddr net.Addr
 	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
+	epsv          bool   // Dialer.EPSV: EPSV first on IPv4 too
 	lastPasv      string // the command that gave the last passive port
 
 	// Protocol state, used by the call holding busy.

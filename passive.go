@@ -12,7 +12,8 @@ import (
 
 // MakePasv asks the server for a passive data port and returns the host
 // and port to connect to (ftplib makepasv). PASV is used on an IPv4 control
-// connection and EPSV on IPv6, as in ftplib; when the server refuses one
+// connection and EPSV on IPv6, as in ftplib (EPSV on both with
+// Dialer.EPSV); when the server refuses one
 // with a 5xx reply the other is tried, and the one that worked is used from
 // then on. The host of a 227 reply is replaced by the control connection's
 // peer unless PASV addresses are trusted; EPSV always uses the peer.
@@ -33,7 +34,7 @@ func (c *Conn) makePasv() (string, int, error) {
 	first := c.pasvCmd
 	if first == "" {
 		first = "PASV"
-		if c.isIPv6() {
+		if c.epsv || c.isIPv6() {
 			first = "EPSV"
 		}
 	}
