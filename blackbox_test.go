@@ -83,6 +83,7 @@ type env struct {
 // configuration first.
 func newServer(t *testing.T, m netMode, setup func(*ftptest.Server)) *ftptest.Server {
 	t.Helper()
+	ftp.CheckLeaks(t)
 	srv := ftptest.NewUnstartedServer()
 	srv.IPv6 = m.ipv6
 	if setup != nil {

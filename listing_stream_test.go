@@ -38,6 +38,7 @@ func noMLST(srv *ftptest.Server) {
 }
 
 func newListServer(t testing.TB) *ftptest.Server {
+	ftp.CheckLeaks(t)
 	srv := ftptest.NewServer()
 	t.Cleanup(srv.Close)
 	return srv

@@ -31,6 +31,7 @@ func tlsCtx(t *testing.T) context.Context {
 // newTLSServer starts an explicit (or implicit) FTPS ftptest server that
 // requires data connections to resume the control connection's session.
 func newTLSServer(t *testing.T, implicit bool) *ftptest.Server {
+	ftp.CheckLeaks(t)
 	t.Helper()
 	srv := ftptest.NewUnstartedServer()
 	srv.RequireSessionReuse = true
