@@ -602,7 +602,7 @@ func TestPyRepr(t *testing.T) {
 	if got := sanitizeLine("pass abc\r\n"); got != "pass ***\r\n" {
 		t.Errorf("sanitize = %q", got)
 	}
-	if got := sanitizeLine("Pass abc"); got != "Pass abc" {
+	if got := sanitizeLine("Pass abc"); got != "Pass ***" {
 		t.Errorf("sanitize Pass = %q", got)
 	}
 }

@@ -299,10 +299,11 @@ func (c *Conn) debugLine(tag, s string, sanitize bool) {
 }
 
 // sanitizeLine masks the argument of a PASS command as ftplib's sanitize
-// does: "PASS " or "pass " followed by one '*' per character, a trailing
-// CRLF kept.
+// does: "PASS " followed by one '*' per character, a trailing CRLF kept.
+// Unlike ftplib, which masks only "PASS " and "pass ", any letter case is
+// masked, since servers read commands without regard to case.
 func sanitizeLine(s string) string {
-	if !strings.HasPrefix(s, "PASS ") && !strings.HasPrefix(s, "pass ") {
+	if len(s) < 5 || !strings.EqualFold(s[:5], "PASS ") {
 		return s
 	}
 	body := strings.TrimRight(s, "\r\n")
