@@ -1017,37 +1017,46 @@ func (c *Conn) RetrBinary(ctx context.Context, cmd string, w io.Writer, opts ...
 	}
 	var cerr error
 	if o.blockSize > 0 || o.onBlock != nil {
-		bs := o.blockSize
-		if bs <= 0 {
-			bs = 8192
-		}
-		buf := d.buffer(bs)
-		for {
-			n, rerr := d.Read(buf)
-			if n > 0 {
-				if m, werr := w.Write(buf[:n]); werr != nil || m < n {
-					if werr == nil {
-						werr = io.ErrShortWrite
-					}
-					cerr = werr
-					break
-				}
-				if o.onBlock != nil {
-					o.onBlock(buf[:n])
-				}
-			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				cerr = rerr
-				break
-			}
-		}
+		cerr = copyBlocks(w, d, d.buffer(o.blockOrDefault()), o.onBlock)
 	} else {
 		_, cerr = io.Copy(w, d)
 	}
 	return d.end(cerr)
+}
+
+// blockOrDefault is the BlockSize option, or ftplib's default of 8192.
+func (o *transferOpts) blockOrDefault() int {
+	if o.blockSize > 0 {
+		return o.blockSize
+	}
+	return 8192
+}
+
+// copyBlocks copies src to dst one read of at most len(buf) bytes at a
+// time, as ftplib's retrbinary and storbinary do, calling onBlock (if not
+// nil) with each block once it is written. It returns nil at src's io.EOF.
+func copyBlocks(dst io.Writer, src io.Reader, buf []byte, onBlock func([]byte)) error {
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			m, werr := dst.Write(buf[:n])
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return werr
+			}
+			if onBlock != nil {
+				onBlock(buf[:n])
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
 }
 
 // end finishes a transfer run by the package: on err the transfer is
@@ -1079,30 +1088,7 @@ func (c *Conn) StorBinary(ctx context.Context, cmd string, r io.Reader, opts ...
 	}
 	var cerr error
 	if o.blockSize > 0 || o.onBlock != nil {
-		bs := o.blockSize
-		if bs <= 0 {
-			bs = 8192
-		}
-		buf := d.buffer(bs)
-		for {
-			n, rerr := r.Read(buf)
-			if n > 0 {
-				if _, werr := d.Write(buf[:n]); werr != nil {
-					cerr = werr
-					break
-				}
-				if o.onBlock != nil {
-					o.onBlock(buf[:n])
-				}
-			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				cerr = rerr
-				break
-			}
-		}
+		cerr = copyBlocks(d, r, d.buffer(o.blockOrDefault()), o.onBlock)
 	} else {
 		_, cerr = d.ReadFrom(r)
 	}
