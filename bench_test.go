@@ -42,8 +42,8 @@ func benchServer(b *testing.B, n int, upload bool) *fakeServer {
 	})
 }
 
-func benchDial(b *testing.B, f *fakeServer) *Conn {
-	c, err := (&Dialer{}).Dial(ctxT(b), f.addr)
+func benchDial(b *testing.B, f *fakeServer, d *Dialer) *Conn {
+	c, err := d.Dial(ctxT(b), f.addr)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func benchDial(b *testing.B, f *fakeServer) *Conn {
 
 func BenchmarkRetrBinaryDiscard(b *testing.B) {
 	f := benchServer(b, b.N, false)
-	c := benchDial(b, f)
+	c := benchDial(b, f, &Dialer{})
 	b.SetBytes(benchSize)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -64,9 +64,17 @@ func BenchmarkRetrBinaryDiscard(b *testing.B) {
 	}
 }
 
-func BenchmarkRetrBinaryFile(b *testing.B) {
+func BenchmarkRetrBinaryFile(b *testing.B) { benchRetrFile(b, &Dialer{}) }
+
+// BenchmarkRetrBinaryFileTimeout is BenchmarkRetrBinaryFile with a
+// Dialer.Timeout (kernel copies in slices, each under a deadline).
+func BenchmarkRetrBinaryFileTimeout(b *testing.B) {
+	benchRetrFile(b, &Dialer{Timeout: 30 * time.Second})
+}
+
+func benchRetrFile(b *testing.B, d *Dialer) {
 	f := benchServer(b, b.N, false)
-	c := benchDial(b, f)
+	c := benchDial(b, f, d)
 	out, err := os.Create(filepath.Join(b.TempDir(), "out"))
 	if err != nil {
 		b.Fatal(err)
@@ -83,13 +91,21 @@ func BenchmarkRetrBinaryFile(b *testing.B) {
 	}
 }
 
-func BenchmarkStorBinaryFile(b *testing.B) {
+func BenchmarkStorBinaryFile(b *testing.B) { benchStorFile(b, &Dialer{}) }
+
+// BenchmarkStorBinaryFileTimeout is BenchmarkStorBinaryFile with a
+// Dialer.Timeout.
+func BenchmarkStorBinaryFileTimeout(b *testing.B) {
+	benchStorFile(b, &Dialer{Timeout: 30 * time.Second})
+}
+
+func benchStorFile(b *testing.B, d *Dialer) {
 	path := filepath.Join(b.TempDir(), "in")
 	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), benchSize), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	f := benchServer(b, b.N, true)
-	c := benchDial(b, f)
+	c := benchDial(b, f, d)
 	in, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
