@@ -290,6 +290,7 @@ type Conn struct {
 	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
 	epsv          bool   // Dialer.EPSV: EPSV first on IPv4 too
 	lastPasv      string // the command that gave the last passive port
+	epsvOK        bool   // an EPSV data port was reached (overlap.go)
 
 	// Protocol state, used by the call holding busy.
 	ctrl     net.Conn // control stream (a *tls.Conn once TLS is on)
@@ -303,6 +304,7 @@ type Conn struct {
 	lastResp string
 	curType  string // representation type known to be in force, "" unknown
 	pending  bool   // a transfer's final reply is still due (after TransferCmd)
+	pasvDue  string // PASV or EPSV sent ahead, reply not read yet (overlap.go)
 
 	// FTPS state (tls.go and the FTPS type).
 	tlsConfig   *tls.Config
@@ -611,13 +613,23 @@ func (c *Conn) VoidCmd(ctx context.Context, cmd string) (string, error) {
 // getresp). It is used after TransferCmd, or to read a reply the server
 // sends on its own.
 func (c *Conn) GetResp(ctx context.Context) (string, error) {
-	return c.call(ctx, c.getResp)
+	return c.call(ctx, func() (string, error) {
+		if err := c.settle(); err != nil {
+			return "", err
+		}
+		return c.getResp()
+	})
 }
 
 // VoidResp reads one reply, which must be 2xx (ftplib voidresp): the
 // final reply of a transfer opened by TransferCmd.
 func (c *Conn) VoidResp(ctx context.Context) (string, error) {
-	return c.call(ctx, c.voidResp)
+	return c.call(ctx, func() (string, error) {
+		if err := c.settle(); err != nil {
+			return "", err
+		}
+		return c.voidResp()
+	})
 }
 
 // Noop sends NOOP; the reply must be 2xx. It keeps an idle connection
