@@ -13,13 +13,15 @@ import (
 // and the final reply. Two overlaps remove round trips without changing
 // what any server sees in an order it could refuse:
 //
-//   - The data connection is dialled (and its TLS handshake made) while the
-//     transfer command is sent and its reply read (openOverlapped). The
-//     server accepts the connection whenever it is ready; under TLS it
-//     reads the ClientHello once it has sent its 1xx. A connect or
-//     handshake that fails is only an error once the reply to the command
-//     says the transfer started: a server that refuses the command (550)
-//     closes its passive port, which makes the connect fail too.
+//   - The data connection is dialled while the transfer command is sent and
+//     its reply read (openOverlapped). The server accepts the connection
+//     whenever it is ready. A connect that fails is only an error once the
+//     reply to the command says the transfer started: a server that
+//     refuses the command (550) closes its passive port, which makes the
+//     connect fail too. Under PROT P the TLS handshake still waits for the
+//     1xx reply, as before: started at once, it made pyftpdlib reset the
+//     data connection now and then (on loopback, after REST, and for APPE
+//     and LIST) and never send the final reply.
 //   - Where the next transfer is known (RetrMany), its PASV or EPSV is sent
 //     as soon as the current download has reached the end of its data,
 //     before the final reply of the current one is read (DataConn.next).
@@ -67,74 +69,62 @@ func (c *Conn) canOverlap() bool {
 	return c.lastPasv != "EPSV" || c.epsvOK
 }
 
-// dataDial is a data connection being opened in the background: TCP
-// connect, then (PROT P) the TLS handshake.
+// dataDial is a data connection being connected in the background.
 type dataDial struct {
-	cancel    context.CancelFunc
-	done      chan struct{}
-	conn, raw net.Conn
-	err       error
+	cancel context.CancelFunc
+	done   chan struct{}
+	raw    net.Conn
+	err    error
 }
 
-// dialAsync starts opening the data connection to host:port. The socket
-// is registered with setData as soon as it is connected, so that Close
-// and cancellation reach the handshake.
+// dialAsync starts connecting to host:port. The socket is registered
+// with setData as soon as it is connected, so that Close and
+// cancellation reach it.
 func (c *Conn) dialAsync(ctx context.Context, host string, port int) *dataDial {
 	ctx, cancel := context.WithCancel(ctx)
 	dd := &dataDial{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(dd.done)
-		raw, err := c.dialData(ctx, host, port)
-		if err != nil {
-			dd.err = err
-			return
+		dd.raw, dd.err = c.dialData(ctx, host, port)
+		if dd.err == nil {
+			c.setData(dd.raw)
 		}
-		c.setData(raw)
-		dd.raw = raw
-		dd.conn, dd.err = c.wrapData(ctx, raw)
 	}()
 	return dd
 }
 
-// wait waits for the background dial; on failure its socket is closed.
-func (dd *dataDial) wait(c *Conn) (conn, raw net.Conn, err error) {
+// wait waits for the background dial.
+func (dd *dataDial) wait() (net.Conn, error) {
 	<-dd.done
 	dd.cancel()
-	if dd.err != nil {
-		if dd.raw != nil {
-			dd.raw.Close()
-			c.setData(nil)
-		}
-		return nil, nil, dd.err
-	}
-	return dd.conn, dd.raw, nil
+	return dd.raw, dd.err
 }
 
 // openOverlapped sends [REST] and cmd while the data connection to
-// host:port is opened, and returns the connection (TLS-wrapped under
-// PROT P), the socket and the preliminary reply. When the command is
-// refused, the background dial is stopped and the refusal returned; when
-// it was accepted but the data connection failed, the final reply the
-// server owes is read (drainFinal) and the connection's error returned.
-func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd string, o *transferOpts) (conn, raw net.Conn, resp string, err error) {
+// host:port is connected, and returns the socket (registered with
+// setData) and the preliminary reply. When the command is refused, the
+// background dial is stopped, its socket closed and the refusal returned;
+// when it was accepted but the connect failed, the final reply the server
+// owes is read (drainFinal) and the connect's error returned.
+func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd string, o *transferOpts) (raw net.Conn, resp string, err error) {
 	dd := c.dialAsync(ctx, host, port)
 	resp, err = c.transferCmd(cmd, o)
 	if err != nil {
 		dd.cancel()
-		if _, nc, werr := dd.wait(c); werr == nil {
+		if nc, werr := dd.wait(); werr == nil {
 			nc.Close()
 			c.setData(nil)
 		}
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	conn, raw, err = dd.wait(c)
+	raw, err = dd.wait()
 	if err != nil {
-		return nil, nil, "", c.drainFinal(err)
+		return nil, "", c.drainFinal(err)
 	}
 	if c.lastPasv == "EPSV" {
 		c.epsvOK = true
 	}
-	return conn, raw, resp, nil
+	return raw, resp, nil
 }
 
 // RetrMany downloads, one after the other and in binary mode, the files

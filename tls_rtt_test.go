@@ -162,10 +162,10 @@ func TestRetrManyFtptest(t *testing.T) {
 	}
 }
 
-// TestFTPSRefusedRetrKeepsSession: under PROT P the data connection's
-// handshake starts while RETR is sent; when RETR is refused the server
-// closes the data port and that handshake fails, which must cost neither
-// the control connection nor its TLS session.
+// TestFTPSRefusedRetrKeepsSession: under PROT P the data connection is
+// connected while RETR is sent; when RETR is refused the server closes
+// the data port, which must cost neither the control connection nor its
+// TLS session.
 func TestFTPSRefusedRetrKeepsSession(t *testing.T) {
 	srv := newTLSServer(t, false)
 	if err := srv.WriteFile("a", []byte("hello")); err != nil {

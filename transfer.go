@@ -143,24 +143,23 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		}
 		if c.canOverlap() {
 			// The data connection is opened while cmd is sent
-			// (overlap.go); it comes back wrapped.
-			conn, raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
+			// (overlap.go).
+			raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
 			if err != nil {
 				return nil, nil, -1, err
 			}
-			c.pending = true
-			return conn, raw, parseSize(resp), nil
-		}
-		raw, err = c.pasvDialAt(ctx, host, port)
-		if err != nil {
-			return nil, nil, -1, err
-		}
-		c.setData(raw)
-		resp, err = c.transferCmd(cmd, o)
-		if err != nil {
-			c.setData(nil)
-			raw.Close()
-			return nil, nil, -1, err
+		} else {
+			raw, err = c.pasvDialAt(ctx, host, port)
+			if err != nil {
+				return nil, nil, -1, err
+			}
+			c.setData(raw)
+			resp, err = c.transferCmd(cmd, o)
+			if err != nil {
+				c.setData(nil)
+				raw.Close()
+				return nil, nil, -1, err
+			}
 		}
 	} else {
 		ln, err := c.makePort(ctx)

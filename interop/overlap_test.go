@@ -82,5 +82,9 @@ func opRetrMany(t *testing.T, s *server, r *rec) {
 	if ahead != 4 {
 		t.Errorf("%d PASV sent before the previous final reply, want 4", ahead)
 	}
-	r.Note("next PASV sent before the 226 (%d of 4), replies in step after a 550 mid-batch", ahead)
+	what := "RETR sent while the data connection connects"
+	if s.tls != plainFTP {
+		what = "RETR sent while the data connection connects (TLS handshake after the 150)"
+	}
+	r.Note("overlapped: %s; next PASV sent after the end of the data, before the 226 (%d of 4); in step after a 550 mid-batch", what, ahead)
 }
