@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Classes of server reply errors, matching Python's ftplib exceptions.
@@ -90,8 +91,10 @@ type Error struct {
 }
 
 // Error returns "ftp: ", the command (or "welcome" for the welcome, or
-// "reply" for a reply to no command) and the reply text:
-// "ftp: DELE a.txt: 550 No such file".
+// "reply" for a reply to no command) and the reply text, as in
+// "ftp: DELE a.txt: 550 No such file". A reply text longer than 256 bytes
+// is cut there (then "..." and the full length), so that a hostile server
+// cannot fill logs with a huge reply; Msg keeps the whole text.
 func (e *Error) Error() string {
 	what := e.Cmd
 	if what == "" {
@@ -100,7 +103,7 @@ func (e *Error) Error() string {
 	if what == "" {
 		what = "reply"
 	}
-	return "ftp: " + what + ": " + e.Msg
+	return "ftp: " + what + ": " + clipReply(e.Msg)
 }
 
 // Is reports whether target is the class of e: ErrReply, ErrTemp, ErrPerm
@@ -158,6 +161,23 @@ func welcomeError(err error) error {
 // The code is taken from the first three characters when they are digits.
 func newError(class error, resp string) *Error {
 	return &Error{Code: replyCode(resp), Msg: resp, class: class}
+}
+
+// maxErrReply is how many bytes of a reply an error message quotes.
+const maxErrReply = 256
+
+// clipReply returns s, or its first maxErrReply bytes (cut back to a UTF-8
+// character boundary) followed by "..." and the length of s when s is
+// longer. Every error message that quotes server text uses it.
+func clipReply(s string) string {
+	if len(s) <= maxErrReply {
+		return s
+	}
+	cut := maxErrReply
+	for cut > maxErrReply-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // replyError classifies resp as ftplib's getresp does: 4xx is ErrTemp, 5xx

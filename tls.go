@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -309,7 +310,26 @@ func (c *Conn) startTLS(ctx context.Context) error {
 	c.ctrlTLS = tc
 	c.tlsCleared = false
 	c.setCtrl(tc)
+	c.tlsData.CurvePreferences = dataCurves(negotiatedCurve(tc), c.tlsConfig.CurvePreferences)
 	return nil
+}
+
+// dataCurves returns the CurvePreferences of the data connections, given
+// the key exchange the control connection negotiated and the caller's
+// preferences: that one key exchange alone, so that the data connection's
+// ClientHello carries a key share the server accepts. Go sends a key
+// share for the first of its own fixed order of the enabled curves (the
+// order of CurvePreferences is ignored since Go 1.24), so a server that
+// accepts only P-256 (vsftpd, pure-ftpd) would otherwise answer every
+// data connection with a HelloRetryRequest: one more round trip each. The
+// data connections go to the same server, which just accepted this key
+// exchange. When none was negotiated (TLS 1.2 with RSA key exchange), or
+// the caller's preferences exclude it, they are kept.
+func dataCurves(negotiated tls.CurveID, prefs []tls.CurveID) []tls.CurveID {
+	if negotiated == 0 || (len(prefs) > 0 && !slices.Contains(prefs, negotiated)) {
+		return prefs
+	}
+	return []tls.CurveID{negotiated}
 }
 
 // wrapData is called on every data connection right after the server's 1xx

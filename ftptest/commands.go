@@ -133,6 +133,7 @@ func (s *session) cmdACCT(string) bool {
 }
 
 func (s *session) cmdQUIT(string) bool {
+	s.release() // before the client can see the reply
 	s.reply("221 Goodbye.")
 	s.wmu.Lock()
 	s.ctl.Close() // a TLS control connection sends close_notify first

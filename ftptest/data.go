@@ -29,6 +29,7 @@ type xfer struct {
 	closer  io.Closer      // download source to close
 	dst     io.WriteCloser // upload
 	okReply string
+	path    string // the file read or written; empty for listings
 
 	done   chan struct{}
 	stop   chan struct{}   // closed by abort
@@ -80,6 +81,8 @@ func (x *xfer) drop() {
 func (s *session) start(x *xfer) {
 	s.rest = 0
 	s.x = x
+	s.started = true
+	s.setMute(false) // CloseBeforeReply loses only the final reply
 	s.srv.wg.Add(1)
 	go func() {
 		defer s.srv.wg.Done()
@@ -122,6 +125,7 @@ func (s *session) cmdRETR(arg string) bool {
 		s.reply("550 Failed to open file.")
 		return true
 	}
+	x.path = p
 	mode := "BINARY"
 	if s.ascii {
 		mode = "ASCII"
@@ -168,6 +172,7 @@ func (s *session) store(arg string, how createMode, unique bool) bool {
 		w = &lfWriter{w: w}
 	}
 	x.dst = w
+	x.path = p
 	x.prelim = "150 Ok to send data."
 	if unique {
 		x.prelim = "150 FILE: " + path.Base(p)
@@ -290,27 +295,43 @@ func (c *rawEOF) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// countWriter counts the bytes written in n, and in file if not nil
+// (the per-file count of Server.BytesSent).
 type countWriter struct {
-	w io.Writer
-	n *atomic.Int64
+	w    io.Writer
+	n    *atomic.Int64
+	file *atomic.Int64
 }
 
 func (c countWriter) Write(p []byte) (int, error) {
 	// Count first, so that a client that has the bytes sees them counted.
-	c.n.Add(int64(len(p)))
+	c.add(int64(len(p)))
 	n, err := c.w.Write(p)
-	c.n.Add(int64(n - len(p)))
+	c.add(int64(n - len(p)))
 	return n, err
 }
 
+func (c countWriter) add(n int64) {
+	c.n.Add(n)
+	if c.file != nil {
+		c.file.Add(n)
+	}
+}
+
+// countReader counts the bytes read in n, and in file if not nil (the
+// per-file count of Server.BytesReceived).
 type countReader struct {
-	r io.Reader
-	n *atomic.Int64
+	r    io.Reader
+	n    *atomic.Int64
+	file *atomic.Int64
 }
 
 func (c countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
+	if c.file != nil {
+		c.file.Add(int64(n))
+	}
 	return n, err
 }
 
@@ -330,7 +351,11 @@ func (x *xfer) run() {
 	if upload {
 		failText = "426 Failure reading network stream."
 	}
-	rec := Transfer{Command: x.line, Active: x.ln == nil}
+	rec := Transfer{Command: x.line, Path: x.path, Active: x.ln == nil}
+	var file *atomic.Int64
+	if x.path != "" {
+		file = s.srv.stats.counter(x.path, upload)
+	}
 	stored := false
 	commit := func() error {
 		if upload && !stored {
@@ -359,13 +384,16 @@ func (x *xfer) run() {
 		}
 		rec.Aborted = failed
 		s.srv.logTransfer(rec)
-		if f.CloseAfterData && !x.aborted {
+		if (f.CloseAfterData || f.CloseBeforeReply) && !x.aborted {
 			s.kill()
 			return
 		}
 		s.write(text)
 		if f.After != "" && !x.aborted {
 			s.write(raw(f.After))
+		}
+		if f.CloseAfterReply && !x.aborted {
+			s.kill()
 		}
 	}
 
@@ -438,7 +466,7 @@ func (x *xfer) run() {
 		limit = f.CutAfter
 	}
 	if upload {
-		r := io.Reader(countReader{dc, &x.n})
+		r := io.Reader(countReader{dc, &x.n, file})
 		if limit >= 0 {
 			r = io.LimitReader(r, limit)
 		}
@@ -462,7 +490,7 @@ func (x *xfer) run() {
 		return
 	}
 
-	w := countWriter{dc, &x.n}
+	w := countWriter{dc, &x.n, file}
 	if limit >= 0 {
 		var n int64
 		n, err = io.CopyN(w, x.src, limit)

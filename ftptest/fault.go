@@ -10,7 +10,14 @@ import (
 // the first registered fault that matches it applies; its fields combine
 // in this order: Delay, then Stall or CloseControl or Reply (each replaces
 // the normal handling), else Before, the normal handling (shaped by
-// PASVHost, Prelim, Final, Cut, StallData, CloseAfterData), and After.
+// PASVHost, Prelim, Final, Cut, StallData, CloseAfterData), and After;
+// CloseBeforeReply and CloseAfterReply then end the control connection.
+//
+// For example, a server that answers 421 and hangs up at the third RETR:
+//
+//	srv.AddFault(ftptest.Fault{Command: "RETR", Nth: 3,
+//		Reply: "421 Service not available, closing control connection.",
+//		CloseAfterReply: true})
 //
 // Raw reply texts (Reply, Before, After, Prelim, Final) are sent as
 // given, followed by CRLF unless they already end with "\n"; they may
@@ -35,8 +42,25 @@ type Fault struct {
 	// still arrive and are logged.
 	Stall bool
 
-	// CloseControl closes the control connection instead of replying.
+	// CloseControl closes the control connection instead of replying:
+	// the command has no effect.
 	CloseControl bool
+
+	// CloseBeforeReply lets the command take effect (a rename is done, a
+	// file removed, a directory made) but closes the control connection
+	// instead of sending its reply, so the client cannot tell whether it
+	// happened. For a transfer command the 1xx reply and the data
+	// connection go ahead and only the final reply is lost, as with
+	// CloseAfterData.
+	CloseBeforeReply bool
+
+	// CloseAfterReply closes the control connection once the command's
+	// replies have been sent: after Reply (with Reply "421 ..." this is a
+	// server that answers 421 and hangs up), or after the normal handling
+	// and After (for a transfer command, after its final reply). On the
+	// greeting (Command "") it closes the connection after the 220 or
+	// Reply.
+	CloseAfterReply bool
 
 	// Reply is sent instead of the normal handling: the command has no
 	// other effect (a transfer command opens no data connection).

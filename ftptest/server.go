@@ -11,9 +11,14 @@
 // session, as vsftpd's require_ssl_reuse does.
 //
 // Tests observe what a client sent with [Server.Commands] and
-// [Server.Transfers], and script misbehaviour with [Server.AddFault]:
-// canned or malformed replies, delays, data connections cut after N bytes,
-// a control connection closed or stalled at a chosen step.
+// [Server.Transfers], how many control connections it held at once with
+// [Server.OpenConns] and [Server.MaxConcurrentConns], and how many data
+// bytes each file cost with [Server.BytesSent] and [Server.BytesReceived]
+// (so that a resumed transfer can be told from one started again). They
+// script misbehaviour with [Server.AddFault]: canned or malformed replies,
+// delays, data connections cut after N bytes, a control connection closed
+// or stalled at a chosen step, before or after a command's reply, or a
+// 421 reply and a hang-up.
 //
 // Behaviour worth knowing when testing a client against it:
 //
@@ -129,6 +134,8 @@ type Server struct {
 	wg       sync.WaitGroup
 	closing  chan struct{}
 	closeOne sync.Once
+
+	stats connStats
 
 	mu        sync.Mutex
 	conns     map[io.Closer]struct{}
@@ -263,11 +270,12 @@ func (s *Server) serve() {
 			c.Close()
 			return
 		}
+		s.stats.opened()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			defer s.untrack(c)
-			s.newSession(c).run()
+			s.newSession(c).run() // counts the connection closed
 		}()
 	}
 }
@@ -350,6 +358,10 @@ type Transfer struct {
 	// DidResume is true if the data connection's TLS handshake resumed a
 	// session of the same control connection.
 	DidResume bool
+	// Path is the file in the served tree that a RETR, STOR, APPE or
+	// STOU read or wrote, as an absolute path ("/dir/a.txt"); it is empty
+	// for listings.
+	Path string
 	// Bytes counts the bytes sent or received on the data connection,
 	// after TYPE A conversion on the way out and before it on the way in.
 	Bytes int64

@@ -23,15 +23,17 @@ type session struct {
 	raw  net.Conn // the TCP connection
 	ipv6 bool
 
-	wmu sync.Mutex
-	ctl net.Conn  // where replies go: raw, or the TLS connection over it
-	tc  *tls.Conn // non-nil while the control connection is TLS
+	wmu  sync.Mutex
+	ctl  net.Conn  // where replies go: raw, or the TLS connection over it
+	mute bool      // replies are dropped (Fault.CloseBeforeReply)
+	tc   *tls.Conn // non-nil while the control connection is TLS
 
 	lines    chan lineMsg
 	resume   chan *bufio.Reader // hands the reader its next input after AUTH/CCC
 	done     chan struct{}      // closed when the session ends
 	eof      chan struct{}      // closed when the reader stops
 	killOnce sync.Once
+	gone     sync.Once // the connection counted closed in srv.stats
 
 	// State below is owned by the main goroutine.
 	userGiven bool
@@ -50,6 +52,7 @@ type session struct {
 	errs      int
 	cur       *Fault // fault of the command being handled
 	x         *xfer
+	started   bool // the command being handled started a transfer
 	pending   []lineMsg
 	next      *bufio.Reader // reader input to resume with after AUTH/CCC
 	line      string        // the command line being handled
@@ -96,11 +99,19 @@ func (s *session) kill() {
 	})
 }
 
+// release counts the control connection as closed, once.
+func (s *session) release() {
+	s.gone.Do(s.srv.stats.closed)
+}
+
 // write sends text, which must be complete lines, on the control
 // connection. A client that does not read is dropped after dataTimeout.
 func (s *session) write(text string) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if s.mute {
+		return
+	}
 	s.ctl.SetWriteDeadline(time.Now().Add(dataTimeout))
 	if _, err := io.WriteString(s.ctl, text); err != nil {
 		s.kill() // closes the TCP connection; never blocks
@@ -158,7 +169,7 @@ func (s *session) run() {
 		case f.Stall:
 			s.stall()
 			return
-		case f.CloseControl:
+		case f.CloseControl, f.CloseBeforeReply:
 			return
 		case f.Reply != "":
 			s.write(raw(f.Reply))
@@ -170,6 +181,9 @@ func (s *session) run() {
 			if f.After != "" {
 				s.write(raw(f.After))
 			}
+		}
+		if f.CloseAfterReply {
+			return
 		}
 	} else {
 		s.reply(s.srv.greeting())
@@ -262,6 +276,7 @@ func (s *session) end() {
 	}
 	s.closeData()
 	s.kill()
+	s.release()
 }
 
 // read is the reader goroutine: it sends each command line to the main
@@ -269,6 +284,7 @@ func (s *session) end() {
 func (s *session) read(br *bufio.Reader) {
 	defer s.srv.wg.Done()
 	defer close(s.eof)
+	defer s.release() // the client's stream ended (or the session did)
 	for {
 		line, tooLong, err := readLine(br)
 		if err != nil {
@@ -371,7 +387,7 @@ func (s *session) handle(m lineMsg) (keep bool) {
 	if !known {
 		if f := s.srv.fault(verb); f != nil && f.Reply != "" {
 			s.write(raw(f.Reply)) // lets tests define replies to any verb
-			return true
+			return !f.CloseAfterReply
 		}
 		s.reply("500 Unknown command.")
 		return s.badCommand()
@@ -393,20 +409,34 @@ func (s *session) handle(m lineMsg) (keep bool) {
 			return false
 		case f.Reply != "":
 			s.write(raw(f.Reply))
-			return true
+			return !f.CloseAfterReply
 		}
 		if f.Before != "" {
 			s.write(raw(f.Before))
 		}
+		if f.CloseBeforeReply {
+			s.setMute(true) // a transfer that starts turns it off
+		}
 	}
 	s.cur = f
 	s.br = m.br
+	s.started = false
 	keep = s.dispatch(cmd, verb, arg, m)
 	if s.cur != nil && s.cur.After != "" && keep {
 		s.write(raw(s.cur.After))
 	}
 	s.cur = nil
+	if f != nil && !s.started && (f.CloseBeforeReply || f.CloseAfterReply) {
+		// A transfer applies these at its end; anything else ends here.
+		return false
+	}
 	return keep
+}
+
+func (s *session) setMute(on bool) {
+	s.wmu.Lock()
+	s.mute = on
+	s.wmu.Unlock()
 }
 
 // badCommand counts a 500 reply and ends the session after MaxErrors in
