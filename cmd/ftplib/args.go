@@ -22,6 +22,9 @@ type usageError struct {
 	cmd string // subcommand, "" for the top level
 	msg string
 	err error // errHelp for -h, else nil
+	// full asks for the whole usage after the message (a mistyped
+	// command).
+	full bool
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -116,7 +119,7 @@ func parseCommand(name string, args []string, o *options, extra func(*flag.FlagS
 		return nil, usagef(name, "%s: missing arguments", name)
 	}
 	if max >= 0 && len(pos) > max {
-		return nil, usagef(name, "%s: too many arguments: %s", name, strings.Join(pos[max:], " "))
+		return nil, usagef(name, "%s: too many arguments: %s", name, strings.Join(redactAll(pos[max:]), " "))
 	}
 	return pos, nil
 }
@@ -129,4 +132,14 @@ func newFlagSet(name string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
+}
+
+// redactAll returns args with the password of each URL among them hidden
+// (see redactURL), for messages that quote the command line.
+func redactAll(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = redactURL(a)
+	}
+	return out
 }

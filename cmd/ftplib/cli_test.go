@@ -208,11 +208,23 @@ func TestUsage(t *testing.T) {
 		{[]string{"-d"}, "missing HOST"},
 		{[]string{"-q", "host"}, "flag provided but not defined: -q"},
 		{[]string{"host/path"}, "want HOST, HOST:PORT"},
+		// Passwords are hidden whatever url.Parse makes of them.
+		{[]string{"get", "ftp://u:secret/x@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"get", "ftp://u:secret?x@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"get", "ftp://u:secret#x@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"get", "ftp://u:secret%zz@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"ls", "ftp://u:4711/secret@h/"}, "ambiguous '@'"},
+		{[]string{"get", "ftp://h/a", "b", "ftp://u:secret@h/c"}, "too many arguments: ftp://u:xxxxx@h/c"},
+		{[]string{"u:secret@h"}, "u:xxxxx@h"},
+		{[]string{"u:secret/x@h"}, "u:xxxxx@h"},
+		// A mistyped command is not a host name.
+		{[]string{"frobnicate", "ftp://h/"}, `unknown command "frobnicate"`},
+		{[]string{"-v", "gte", "ftp://h/a"}, `unknown command "gte" (did you mean get?)`},
 	}
 	for _, tt := range tests {
 		res := r.run(tt.args...)
 		res.want(t, 2, tt.msg)
-		if strings.Contains(res.stderr, "secret") {
+		if strings.Contains(res.stderr, "secret") || strings.Contains(res.stderr, "4711") {
 			t.Errorf("%v: stderr shows the password:\n%s", tt.args, res.stderr)
 		}
 	}
@@ -830,5 +842,16 @@ func TestIPv6(t *testing.T) {
 	res.want(t, 0)
 	if res.stdout != "six\n" || !strings.HasPrefix(srv.Addr, "[::1]:") {
 		t.Errorf("addr %s, stdout %q", srv.Addr, res.stdout)
+	}
+}
+
+func TestMistypedCommand(t *testing.T) {
+	// Today's behaviour would be a DNS lookup of "frobnicate": instead,
+	// the message, the whole usage and exit 2, without connecting.
+	srv := newServer(t)
+	res := newRunner(t).run("frobnicate", ftpURL(srv, ""))
+	res.want(t, 2, `unknown command "frobnicate"`, "Usage:", "mirror URL LOCALDIR")
+	if len(srv.Commands()) != 0 {
+		t.Errorf("connected: %q", srv.Commands())
 	}
 }

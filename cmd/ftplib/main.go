@@ -111,6 +111,42 @@ func lookupCommand(name string) *command {
 	return nil
 }
 
+// suggest returns " (did you mean NAME?)" for the command closest to the
+// mistyped name, or "" when none is close.
+func suggest(name string) string {
+	best, bestDist := "", 3 // at most two edits away
+	for _, cmd := range commands {
+		if d := editDistance(strings.ToLower(name), cmd.name); d < bestDist && d < len(cmd.name) {
+			best, bestDist = cmd.name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // main runs the tool with args (without the program name) and returns the
 // exit code.
 func (c *cli) main(ctx context.Context, args []string) int {
@@ -127,7 +163,7 @@ func (c *cli) main(ctx context.Context, args []string) int {
 		if len(args) > 1 && a == "help" {
 			cmd := lookupCommand(args[1])
 			if cmd == nil {
-				err = usagef("", "unknown command %q", args[1])
+				err = usagef("", "unknown command %q%s", args[1], suggest(args[1]))
 				break
 			}
 			c.commandHelp(c.stdout, cmd)
@@ -156,7 +192,9 @@ func (c *cli) report(err error) int {
 			return exitOK
 		}
 		fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, ue.msg)
-		if cmd := lookupCommand(ue.cmd); cmd != nil {
+		if ue.full {
+			c.usage(c.stderr)
+		} else if cmd := lookupCommand(ue.cmd); cmd != nil {
 			fmt.Fprintf(c.stderr, "usage: %s %s %s\nRun '%s help %s' for details.\n", c.prog, cmd.name, cmd.args, c.prog, cmd.name)
 		} else {
 			fmt.Fprintf(c.stderr, "Run '%s help' for usage.\n", c.prog)
