@@ -312,11 +312,13 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 		return nil, err
 	}
 	if err := c.setType(typ, void); err != nil {
+		err = cmdError(err, c.cmd)
 		c.release(stop)
 		return nil, err
 	}
 	conn, raw, size, err := c.openData(ctx, cmd, o)
 	if err != nil {
+		err = cmdError(err, c.cmd)
 		c.release(stop)
 		return nil, err
 	}
@@ -461,7 +463,7 @@ func (c *Conn) finalResp() (string, error) {
 		c.lastResp = resp[:3]
 	}
 	if resp == "" || resp[0] != '2' {
-		return "", replyError(resp)
+		return "", cmdError(replyError(resp), c.cmd)
 	}
 	return resp, nil
 }
@@ -965,7 +967,7 @@ func (c *Conn) abortExchange(data net.Conn) (string, error) {
 	if second[0] != '2' {
 		// proftpd may answer ABOR (226) before the aborted transfer (426).
 		if first == "" || first[0] != '2' || (second[0] != '4' && second[0] != '5') {
-			return first, newError(ErrProto, second)
+			return first, cmdError(newError(ErrProto, second), "ABOR")
 		}
 		first = second
 	}
@@ -990,7 +992,7 @@ func (c *Conn) abortSync() (string, error) {
 		}
 		between = resp
 	}
-	return "", c.fail(newError(ErrProto, between))
+	return "", c.fail(cmdError(newError(ErrProto, between), "ABOR"))
 }
 
 // sendAbor sends ABOR as an ordinary command line. Unlike ftplib it is not
@@ -1003,6 +1005,7 @@ func (c *Conn) sendAbor() error {
 	if c.debug > 1 {
 		c.debugLine("*put*", abor, false)
 	}
+	c.cmd = "ABOR"
 	c.armCtrl()
 	_, err := c.ctrl.Write([]byte(abor))
 	if err != nil {
@@ -1051,7 +1054,7 @@ func checkAbortReply(resp string, err error) (string, error) {
 		return "", err
 	}
 	if c := replyCode(resp); c != 426 && c != 225 && c != 226 {
-		return "", newError(ErrProto, resp)
+		return "", cmdError(newError(ErrProto, resp), "ABOR")
 	}
 	return resp, nil
 }
