@@ -292,7 +292,7 @@ func TestLs(t *testing.T) {
 	}
 
 	res = r.run("ls", ftpURL(srv, "nosuch/"))
-	res.want(t, 1, "ls ftp://user@"+srv.Addr+"/nosuch/: 550")
+	res.want(t, 1, "ls ftp://user@"+srv.Addr+"/nosuch/: ftp: MLSD nosuch: 550")
 	if strings.Contains(res.stderr, "pass@") {
 		t.Errorf("stderr shows the password: %s", res.stderr)
 	}
@@ -417,7 +417,7 @@ func TestGetMissingFile(t *testing.T) {
 	srv := newServer(t)
 	r := newRunner(t)
 	res := r.run("get", ftpURL(srv, "nosuch.txt"))
-	res.want(t, 1, "get ftp://user@"+srv.Addr+"/nosuch.txt: 550 ")
+	res.want(t, 1, "get ftp://user@"+srv.Addr+"/nosuch.txt: ftp: RETR nosuch.txt: 550 ")
 	if names := dirNames(t, r.dir); len(names) != 0 {
 		t.Errorf("a failed get left %q", names)
 	}
@@ -492,7 +492,7 @@ func TestWrongPassword(t *testing.T) {
 	srv := newServer(t)
 	r := newRunner(t)
 	res := r.run("get", "ftp://user:wrongpw@"+srv.Addr+"/hello.txt")
-	res.want(t, 1, "login as user (from URL): 530")
+	res.want(t, 1, "login as user (from URL): ftp: PASS ****: 530")
 	if strings.Contains(res.stderr, "wrongpw") {
 		t.Errorf("stderr shows the password: %s", res.stderr)
 	}
@@ -557,7 +557,7 @@ func TestPut(t *testing.T) {
 	r.stdin = nil
 	// Errors: a missing local file, a server refusal.
 	r.run("put", "nosuch", ftpURL(srv, "x")).want(t, 1, "nosuch")
-	r.run("put", local, ftpURL(srv, "nodir/x")).want(t, 1, "put ftp://user@"+srv.Addr+"/nodir/x: 553")
+	r.run("put", local, ftpURL(srv, "nodir/x")).want(t, 1, "put ftp://user@"+srv.Addr+"/nodir/x: ftp: STOR nodir/x: 553")
 }
 
 func TestRmMkdir(t *testing.T) {
@@ -567,12 +567,12 @@ func TestRmMkdir(t *testing.T) {
 	if fi, err := srv.Stat("new"); err != nil || !fi.IsDir() {
 		t.Errorf("new: %v, %v", fi, err)
 	}
-	r.run("mkdir", ftpURL(srv, "new")).want(t, 1, "mkdir ftp://user@"+srv.Addr+"/new: 550")
+	r.run("mkdir", ftpURL(srv, "new")).want(t, 1, "mkdir ftp://user@"+srv.Addr+"/new: ftp: MKD new: 550")
 	r.run("rm", ftpURL(srv, "hello.txt")).want(t, 0)
 	if _, err := srv.Stat("hello.txt"); err == nil {
 		t.Error("hello.txt still there")
 	}
-	r.run("rm", ftpURL(srv, "hello.txt")).want(t, 1, "rm ftp://user@"+srv.Addr+"/hello.txt: 550")
+	r.run("rm", ftpURL(srv, "hello.txt")).want(t, 1, "rm ftp://user@"+srv.Addr+"/hello.txt: ftp: DELE hello.txt: 550")
 	r.run("rm", ftpURL(srv, "new/")).want(t, 0)
 	if _, err := srv.Stat("new"); err == nil {
 		t.Error("new/ still there")
