@@ -3,6 +3,7 @@ package ftp
 import (
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Classes of server reply errors, matching Python's ftplib exceptions.
@@ -70,8 +71,10 @@ type Error struct {
 	class error
 }
 
-// Error returns the reply text.
-func (e *Error) Error() string { return e.Msg }
+// Error returns the reply text, cut to its first 256 bytes (then "..."
+// and the full length) when it is longer, so that a hostile server cannot
+// fill logs with a huge reply; Msg keeps the whole text.
+func (e *Error) Error() string { return clipReply(e.Msg) }
 
 // Is reports whether target is the class of e: ErrReply, ErrTemp, ErrPerm
 // or ErrProto.
@@ -84,6 +87,23 @@ func (e *Error) Temporary() bool { return e.class == ErrTemp }
 // The code is taken from the first three characters when they are digits.
 func newError(class error, resp string) *Error {
 	return &Error{Code: replyCode(resp), Msg: resp, class: class}
+}
+
+// maxErrReply is how many bytes of a reply an error message quotes.
+const maxErrReply = 256
+
+// clipReply returns s, or its first maxErrReply bytes (cut back to a UTF-8
+// character boundary) followed by "..." and the length of s when s is
+// longer. Every error message that quotes server text uses it.
+func clipReply(s string) string {
+	if len(s) <= maxErrReply {
+		return s
+	}
+	cut := maxErrReply
+	for cut > maxErrReply-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // replyError classifies resp as ftplib's getresp does: 4xx is ErrTemp, 5xx

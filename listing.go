@@ -337,12 +337,13 @@ func factKey(k string) string {
 // with no facts is a space followed by the name. Trailing CR and LF are
 // removed first; no I/O happens.
 //
-// MLST reply lines start with a space before the facts. ParseMLSx accepts
-// that form too: when a line starts with a space, the rest is read as
-// facts and a name if it starts with a second space (an MLST line without
-// facts) or with facts followed by "; "; otherwise the rest is a name
-// without facts. So " a=b; c" is the entry "c" with fact a=b, never the
-// factless entry "a=b; c", and " x" is the factless entry "x".
+// MLST reply lines start with a space before the facts, and some servers
+// send several. ParseMLSx accepts that form too: when a line starts with
+// spaces, they are all skipped, and the rest is read as facts and a name if
+// it starts with facts followed by "; "; otherwise the rest is a name
+// without facts. So " a=b; c" and "    a=b; c" are the entry "c" with fact
+// a=b, never the factless entry "a=b; c", and " x" and "  x" are the
+// factless entry "x".
 //
 // The entry's Type comes from the type fact (case-insensitive), Size from
 // size or else sizd, ModTime from modify (YYYYMMDDHHMMSS[.fraction], UTC),
@@ -356,11 +357,13 @@ func ParseMLSx(line string) (Entry, error) {
 		return Entry{}, ErrNotEntry
 	}
 	if line[0] == ' ' {
-		// MLST form, or a name without facts.
-		if rest := line[1:]; rest[0] == ' ' || hasFactShape(rest) {
+		// MLST form, or a name without facts. The line is not blank, so
+		// rest is not empty.
+		rest := strings.TrimLeft(line, " ")
+		if hasFactShape(rest) {
 			return parseMLSxFacts(line, rest)
 		}
-		return Entry{Name: line[1:], Type: TypeOther, Size: -1, Facts: map[string]string{}, Raw: line}, nil
+		return Entry{Name: rest, Type: TypeOther, Size: -1, Facts: map[string]string{}, Raw: line}, nil
 	}
 	return parseMLSxFacts(line, line)
 }

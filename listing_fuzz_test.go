@@ -87,7 +87,8 @@ func checkParse(t *testing.T, what, line string, e Entry, err error, parse func(
 
 func FuzzParseMLSx(f *testing.F) {
 	for _, s := range append(vectorLines(f, true),
-		"", " ", "\r\n", ";", " ;", "  ", "= ; x", "a=; b", " a=b; c", "type=OS.unix=slink:; l",
+		"", " ", "\r\n", ";", " ;", "  ", "= ; x", "a=; b", " a=b; c", "    size=892;type=file;modify=20230622143434; file.xml", "   x",
+		"  size=x; y", "type=OS.unix=slink:; l",
 		"modify=99991231235960.999999999999; x", "UNIX.mode=7777; x", "type=file;size=9223372036854775807; max",
 	) {
 		f.Add(s)

@@ -194,6 +194,8 @@ func TestMlstReplies(t *testing.T) {
 		s.reply("MLST gone", "550 No such file or directory.")
 		s.reply("MLST odd", "250 no entry at all")
 		s.reply("MLST bad", "250-Listing", " size=x; bad", "250 End")
+		s.reply("MLST file.xml", "250-MLST listing for file.xml",
+			"    size=892;type=file;create=20230504151245;modify=20230622143434; file.xml", "250 MLST end")
 	})
 	c := dialFake(t, f, nil)
 	ctx := ctxT(t)
@@ -214,6 +216,10 @@ func TestMlstReplies(t *testing.T) {
 	var pe *ParseError
 	if _, err := c.Mlst(ctx, "bad"); !errors.As(err, &pe) {
 		t.Errorf("Mlst bad = %v, want *ParseError", err)
+	}
+	e, err = c.Mlst(ctx, "file.xml")
+	if err != nil || e.Name != "file.xml" || e.Type != TypeFile || e.Size != 892 || e.ModTime.Year() != 2023 {
+		t.Errorf("Mlst with four spaces before the facts = %+v, %v", e, err)
 	}
 }
 

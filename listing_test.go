@@ -109,6 +109,12 @@ func TestParseMLSx(t *testing.T) {
 		{"  /pub/nofacts", Entry{Name: "/pub/nofacts", Type: TypeOther, Size: -1, Facts: facts{}}},
 		{" a b", Entry{Name: "a b", Type: TypeOther, Size: -1, Facts: facts{}}},
 		{" x=y", Entry{Name: "x=y", Type: TypeOther, Size: -1, Facts: facts{}}},
+		// Several spaces before the facts (a server in jlaffaye/ftp issue 338).
+		{"    size=892;type=file;create=20230504151245;modify=20230622143434; file.xml",
+			Entry{Name: "file.xml", Type: TypeFile, Size: 892, ModTime: utc(2023, 6, 22, 14, 34, 34, 0),
+				Facts: facts{"size": "892", "type": "file", "create": "20230504151245", "modify": "20230622143434"}}},
+		{"  type=dir; /pub", Entry{Name: "/pub", Type: TypeDir, Size: -1, Mode: fs.ModeDir, Facts: facts{"type": "dir"}}},
+		{"   /pub/nofacts", Entry{Name: "/pub/nofacts", Type: TypeOther, Size: -1, Facts: facts{}}},
 		// pure-ftpd in ASCII mode sends CR CR LF.
 		{"type=file; f\r\r\n", Entry{Name: "f", Type: TypeFile, Size: -1, Facts: facts{"type": "file"}, Raw: "type=file; f"}},
 	}

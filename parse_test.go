@@ -178,8 +178,74 @@ func FuzzParse150(f *testing.F) {
 	})
 }
 
+// TestParse227DigitRun gives Parse227 a reply with a long run of digits
+// (a hostile server's), before and without a valid address: the answer
+// must be right, and the error must not quote the whole reply.
+func TestParse227DigitRun(t *testing.T) {
+	run := strings.Repeat("7", 1<<17)
+	h, p, err := Parse227("227 " + run + " (10,1,2,3,4,5)")
+	if err != nil || h != "10.1.2.3" || p != 4*256+5 {
+		t.Errorf("address after a digit run: got %q, %d, %v", h, p, err)
+	}
+	h, p, err = Parse227("227 " + run + ",1,2,3,4,5")
+	if !errors.Is(err, ErrProto) {
+		t.Errorf("digit run as first number: got %q, %d, %v; want ErrProto", h, p, err)
+	}
+	// Shorter runs, then one that matches: "1,2,3,4,5" is five numbers.
+	resp := "227 " + strings.Repeat("1,2,3,4,5 ", 1<<12) + "0,0,0,0,0,1"
+	h, p, err = Parse227(resp)
+	if err != nil || h != "0.0.0.0" || p != 1 {
+		t.Errorf("many five-number runs: got %q, %d, %v", h, p, err)
+	}
+	_, _, err = Parse227("227 " + run)
+	var fe *Error
+	if !errors.As(err, &fe) || !errors.Is(err, ErrProto) {
+		t.Fatalf("digit run alone: %v, want an *Error of class ErrProto", err)
+	}
+	if fe.Msg != "227 "+run {
+		t.Errorf("Msg holds %d bytes, want the whole reply (%d)", len(fe.Msg), 4+len(run))
+	}
+	if msg := err.Error(); len(msg) > 300 || !strings.HasPrefix(msg, "227 777") || !strings.HasSuffix(msg, "... (131076 bytes)") {
+		t.Errorf("Error() is %d bytes: %.80q...%q", len(msg), msg, msg[max(0, len(msg)-40):])
+	}
+}
+
+func TestClipReply(t *testing.T) {
+	short := strings.Repeat("x", maxErrReply)
+	if got := clipReply(short); got != short {
+		t.Errorf("clipReply of %d bytes changed it to %q", len(short), got)
+	}
+	// A multi-byte character across the cut is not split.
+	s := strings.Repeat("x", maxErrReply-1) + "é" + "tail"
+	got := clipReply(s)
+	want := strings.Repeat("x", maxErrReply-1) + "... (" + strconv.Itoa(len(s)) + " bytes)"
+	if got != want {
+		t.Errorf("clipReply = %q, want %q", got, want)
+	}
+	e := newError(ErrPerm, "550 "+strings.Repeat("y", 1<<20))
+	if msg := e.Error(); len(msg) > 300 || !strings.HasPrefix(msg, "550 yyy") {
+		t.Errorf("Error() of a 1 MiB reply is %d bytes", len(msg))
+	}
+}
+
+// BenchmarkParse227DigitRun measures Parse227 on replies holding one run
+// of n digits: the time per byte must not grow with n.
+func BenchmarkParse227DigitRun(b *testing.B) {
+	for _, n := range []int{1 << 10, 1 << 14, 1 << 17} {
+		resp := "227 " + strings.Repeat("9", n) + " (1,2,3,4,5,6)"
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(resp)))
+			for i := 0; i < b.N; i++ {
+				if _, _, err := Parse227(resp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func FuzzParse227(f *testing.F) {
-	for _, s := range []string{"227 (127,0,0,1,4,1)", "227 1,2,3,4,5", "227 9,9,9,9,9,9,9", "227 (300,1,1,1,1,1)", "227"} {
+	for _, s := range []string{"227 (127,0,0,1,4,1)", "227 1,2,3,4,5", "227 9,9,9,9,9,9,9", "227 (300,1,1,1,1,1)", "227", "227 99999999999,1,2,3,4,5 (1,2,3,4,5,6)", "227 0001,2,3,4,5,00006"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

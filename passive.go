@@ -102,50 +102,65 @@ func (c *Conn) pasvWith(cmd string) (string, int, error) {
 // "227 Entering Passive Mode (192,168,1,2,4,1)." (ftplib parse227): the
 // first six comma-separated numbers anywhere in the reply. Unlike ftplib it
 // refuses numbers above 255 with ErrProto. A reply that is not 227 is an
-// *Error of class ErrReply. No I/O happens.
+// *Error of class ErrReply. No I/O happens; the time taken grows linearly
+// with the length of the reply.
 func Parse227(resp string) (host string, port int, err error) {
 	if !strings.HasPrefix(resp, "227") {
 		return "", 0, newError(ErrReply, resp)
 	}
-	for i := 0; i < len(resp); i++ {
+	for i := 0; i < len(resp); {
 		if !isDigit(resp[i]) {
+			i++
 			continue
 		}
-		var groups [6]string
-		j, ok := i, true
-		for k := 0; k < 6 && ok; k++ {
-			if k > 0 {
-				if j >= len(resp) || resp[j] != ',' {
-					ok = false
-					break
-				}
-				j++
-			}
-			start := j
-			for j < len(resp) && isDigit(resp[j]) {
-				j++
-			}
-			if j == start {
-				ok = false
-				break
-			}
-			groups[k] = resp[start:j]
-		}
+		nums, end, ok := scan227(resp, i)
 		if !ok {
+			// No match can start later in this run of digits either: its
+			// first number would be a suffix of this one, followed by the
+			// same text. Go on after the run, so that each byte is looked
+			// at a bounded number of times.
+			i = end
 			continue
 		}
-		var nums [6]int
-		for k, g := range groups {
-			v, err := strconv.Atoi(g)
-			if err != nil || v > 255 {
+		for _, v := range nums {
+			if v > 255 {
 				return "", 0, newError(ErrProto, resp)
 			}
-			nums[k] = v
 		}
 		host = fmt.Sprintf("%d.%d.%d.%d", nums[0], nums[1], nums[2], nums[3])
 		return host, nums[4]<<8 | nums[5], nil
 	}
 	return "", 0, newError(ErrProto, resp)
+}
+
+// scan227 reads six comma-separated numbers starting at resp[i], a digit.
+// It reports whether they are there, and returns the end of the first run
+// of digits. A number above 255 is returned as 256.
+func scan227(resp string, i int) (nums [6]int, firstEnd int, ok bool) {
+	j := i
+	for k := 0; k < 6; k++ {
+		if k > 0 {
+			if j >= len(resp) || resp[j] != ',' {
+				return nums, firstEnd, false
+			}
+			j++
+		}
+		start, v := j, 0
+		for j < len(resp) && isDigit(resp[j]) {
+			if v <= 255 {
+				v = v*10 + int(resp[j]-'0')
+			}
+			j++
+		}
+		if k == 0 {
+			firstEnd = j
+		}
+		if j == start {
+			return nums, firstEnd, false
+		}
+		nums[k] = min(v, 256)
+	}
+	return nums, firstEnd, true
 }
 
 // Parse229 returns peerHost and the port of a 229 reply such as
