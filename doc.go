@@ -1,6 +1,29 @@
 // Package ftp is an FTP and FTPS client: a port of Python's ftplib to Go,
 // call for call, with context-aware I/O, streaming transfers and listings,
-// and typed errors.
+// and typed errors, plus a pooled, goroutine-safe Client for Go programs.
+//
+// # Start here
+//
+// Go programs start with [Client]: one value shared by any number of
+// goroutines, naming files by path, keeping a pool of logged-in
+// connections, retrying transient failures and resuming broken transfers,
+// with FTPS set up from a URL in one step:
+//
+//	c, err := ftp.NewClient("ftpes://user:secret@ftp.example.com/")
+//	if err != nil { ... }
+//	defer c.Close()
+//	n, err := c.Download(ctx, "reports/q1.csv", w)
+//	entries, err := c.ReadDir(ctx, "reports")
+//
+// Its errors are *fs.PathError values wrapping the server's [*Error], so
+// errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrPerm) and errors.As
+// all work.
+//
+// Code ported from Python uses [Conn] (and [FTPS]): Python's ftplib.FTP
+// and ftplib.FTP_TLS call for call, with the same commands on the wire
+// (Dial, Login, RetrBinary, StorBinary, Nlst, Mlsd, ...). [Client.Do]
+// lends a pooled Conn to a Go program that needs a command Client does
+// not cover.
 //
 // It implements RFC 959 (FTP), RFC 2228 (security extensions: AUTH, PBSZ,
 // PROT, CCC), RFC 2389 (FEAT and OPTS), RFC 2428 (EPSV and EPRT for IPv6),
