@@ -173,7 +173,7 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	c.release(stop)
 	if err != nil {
 		c.Close()
-		return nil, err
+		return nil, welcomeError(err)
 	}
 	c.welcome = resp
 	return c, nil
@@ -302,6 +302,7 @@ type Conn struct {
 	welcome  string
 	lastResp string
 	curType  string // representation type known to be in force, "" unknown
+	cmd      string // the command whose reply is read next, "" for none (masked in errors)
 	pending  bool   // a transfer's final reply is still due (after TransferCmd)
 
 	// FTPS state (tls.go and the FTPS type).
@@ -522,7 +523,8 @@ func (c *Conn) call(ctx context.Context, f func() (string, error)) (string, erro
 		return "", err
 	}
 	defer c.release(stop)
-	return f()
+	resp, err := f()
+	return resp, cmdError(err, c.cmd)
 }
 
 // Close closes the control connection and any open data connection
@@ -610,14 +612,25 @@ func (c *Conn) VoidCmd(ctx context.Context, cmd string) (string, error) {
 // GetResp reads one reply and classifies it as SendCmd does (ftplib
 // getresp). It is used after TransferCmd, or to read a reply the server
 // sends on its own.
+//
+// A reply error it returns names no command (its Cmd is ""): the reply is
+// not known to answer one.
 func (c *Conn) GetResp(ctx context.Context) (string, error) {
-	return c.call(ctx, c.getResp)
+	return c.call(ctx, func() (string, error) {
+		c.cmd = ""
+		return c.getResp()
+	})
 }
 
 // VoidResp reads one reply, which must be 2xx (ftplib voidresp): the
 // final reply of a transfer opened by TransferCmd.
+//
+// A reply error it returns names no command, as with GetResp.
 func (c *Conn) VoidResp(ctx context.Context) (string, error) {
-	return c.call(ctx, c.voidResp)
+	return c.call(ctx, func() (string, error) {
+		c.cmd = ""
+		return c.voidResp()
+	})
 }
 
 // Noop sends NOOP; the reply must be 2xx. It keeps an idle connection
@@ -934,7 +947,7 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 	// PASV (EPSV on IPv6), with makePasv's trust rule for the 227 host.
 	host, port, err := source.makePasv()
 	if err != nil {
-		return err
+		return cmdError(err, source.cmd)
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		_, err = target.sendEPRT(host, port)
@@ -949,12 +962,12 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 		return err
 	}
 	if c := replyCode(tresp); c != 125 && c != 150 {
-		return newError(ErrProto, tresp)
+		return cmdError(newError(ErrProto, tresp), target.cmd)
 	}
 	sresp, err := source.sendCmd("RETR " + sourceName)
 	if err == nil {
 		if c := replyCode(sresp); c != 125 && c != 150 {
-			err = newError(ErrProto, sresp)
+			err = cmdError(newError(ErrProto, sresp), source.cmd)
 		}
 	}
 	if err != nil {

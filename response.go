@@ -192,7 +192,7 @@ func (c *Conn) getResp() (string, error) {
 	if len(resp) > 0 && resp[0] >= '1' && resp[0] <= '3' {
 		return resp, nil
 	}
-	return "", replyError(resp)
+	return "", cmdError(replyError(resp), c.cmd)
 }
 
 // voidResp reads a reply that must be 2xx (ftplib voidresp).
@@ -202,7 +202,7 @@ func (c *Conn) voidResp() (string, error) {
 		return "", err
 	}
 	if resp[0] != '2' {
-		return "", newError(ErrReply, resp)
+		return "", cmdError(newError(ErrReply, resp), c.cmd)
 	}
 	return resp, nil
 }
@@ -227,6 +227,7 @@ func (c *Conn) putCmd(line string) error {
 	}
 	buf = append(buf, '\r', '\n')
 	c.wbuf = buf
+	c.cmd = line
 	if c.debug > 0 {
 		c.debugLine("*cmd*", line, true)
 	}
@@ -259,7 +260,7 @@ func (c *Conn) voidCmd(line string) (string, error) {
 		return "", err
 	}
 	if resp[0] != '2' {
-		return "", newError(ErrReply, resp)
+		return "", cmdError(newError(ErrReply, resp), c.cmd)
 	}
 	return resp, nil
 }

@@ -111,6 +111,42 @@ func lookupCommand(name string) *command {
 	return nil
 }
 
+// suggest returns " (did you mean NAME?)" for the command closest to the
+// mistyped name, or "" when none is close.
+func suggest(name string) string {
+	best, bestDist := "", 3 // at most two edits away
+	for _, cmd := range commands {
+		if d := editDistance(strings.ToLower(name), cmd.name); d < bestDist && d < len(cmd.name) {
+			best, bestDist = cmd.name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // main runs the tool with args (without the program name) and returns the
 // exit code.
 func (c *cli) main(ctx context.Context, args []string) int {
@@ -127,7 +163,7 @@ func (c *cli) main(ctx context.Context, args []string) int {
 		if len(args) > 1 && a == "help" {
 			cmd := lookupCommand(args[1])
 			if cmd == nil {
-				err = usagef("", "unknown command %q", args[1])
+				err = usagef("", "unknown command %q%s", args[1], suggest(args[1]))
 				break
 			}
 			c.commandHelp(c.stdout, cmd)
@@ -156,7 +192,9 @@ func (c *cli) report(err error) int {
 			return exitOK
 		}
 		fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, ue.msg)
-		if cmd := lookupCommand(ue.cmd); cmd != nil {
+		if ue.full {
+			c.usage(c.stderr)
+		} else if cmd := lookupCommand(ue.cmd); cmd != nil {
 			fmt.Fprintf(c.stderr, "usage: %s %s %s\nRun '%s help %s' for details.\n", c.prog, cmd.name, cmd.args, c.prog, cmd.name)
 		} else {
 			fmt.Fprintf(c.stderr, "Run '%s help' for usage.\n", c.prog)
@@ -207,7 +245,11 @@ anonymous. Passwords are never printed.
 
 Flags of every command (anywhere on the line):
   --explicit-tls   AUTH TLS on the plain port (ftp:// or ftps://)
-  --insecure       accept any server certificate (self-signed servers)
+  --cacert FILE    trust the PEM certificates in FILE instead of the system's
+                   roots (a self-signed server); on Unix but macOS,
+                   $SSL_CERT_FILE and $SSL_CERT_DIR also name the file and
+                   directories the system's roots are read from
+  --insecure       accept any server certificate (checks nothing)
   --active         active mode (the server connects back) instead of passive
   --timeout D      I/O timeout of each network operation (default %v, 0: none)
   -v               show the control dialog on stderr, PASS masked (-v -v: more)
@@ -230,6 +272,6 @@ func (c *cli) commandHelp(w io.Writer, cmd *command) {
 		fmt.Fprintf(w, "\n%s\n", cmd.help)
 	}
 	if cmd.name != "demo" {
-		fmt.Fprintf(w, "\nFlags: --explicit-tls --insecure --active --timeout D -v (see '%s help').\n", c.prog)
+		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --timeout D -v (see '%s help').\n", c.prog)
 	}
 }
