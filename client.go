@@ -461,11 +461,19 @@ func (c *Client) Do(ctx context.Context, fn func(*Conn) error) error {
 // giveBack returns a connection to the pool after a call that ended with
 // err, or closes it when it may not be in a known state.
 func (c *Client) giveBack(ctx context.Context, pc *pconn, err error) {
-	if err != nil && (isTransient(err) || ctx.Err() != nil) || !pc.c.reusable() {
+	if err != nil && (isTransient(err) && !dataFailure(err) || ctx.Err() != nil) || !pc.c.reusable() {
 		c.pool.discard(pc)
 		return
 	}
 	c.pool.put(pc)
+}
+
+// dataFailure reports whether err is a 425 or 426 reply: the data
+// connection failed, and the control connection is still in step (unless
+// the Conn says otherwise).
+func dataFailure(err error) bool {
+	code := replyCodeOf(err)
+	return code == 425 || code == 426
 }
 
 // pathErr wraps err for the operation op on path p.

@@ -291,7 +291,9 @@ type DataConn struct {
 	binary bool // TYPE I download from offset 0: a 150 size is checked
 	size   int64
 	n      int64
+	wire   int64 // line mode: bytes read from conn
 	eof    bool
+	short  error // the data connection ended without close_notify
 	buf    *[]byte
 
 	aborted atomic.Bool
@@ -544,7 +546,11 @@ func (d *DataConn) Reply() string {
 }
 
 // Read reads downloaded data. It returns io.EOF at the end of the data;
-// whether the transfer succeeded is known from Close.
+// whether the transfer succeeded is known from Close. A protected (PROT P)
+// data connection that ends without the server's TLS close_notify may
+// have been cut short: unless the 150 reply announced a size that the
+// bytes read reach, Read then returns an error wrapping
+// io.ErrUnexpectedEOF instead of io.EOF (and Close returns it too).
 func (d *DataConn) Read(p []byte) (int, error) {
 	if d.upload {
 		return 0, fmt.Errorf("ftp: Read on an upload data connection")
@@ -567,6 +573,45 @@ func (d *DataConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// atEOF records the end of a download's data and returns io.EOF, or an
+// error wrapping io.ErrUnexpectedEOF when the data connection was
+// protected and its TCP stream ended without the server's TLS
+// close_notify: then nothing tells a complete transfer from one cut short
+// (by a third party, or a server that died), unless the 150 reply
+// announced a size that the bytes received reach. The final reply is
+// still read by Close, which returns the same error.
+func (d *DataConn) atEOF() error {
+	d.eof = true
+	if d.short != nil {
+		return d.short
+	}
+	if !noCloseNotify(d.conn) {
+		return io.EOF
+	}
+	got := d.n
+	if d.lr != nil {
+		got = d.wire
+	}
+	if d.size >= 0 && got >= d.size {
+		return io.EOF
+	}
+	d.short = fmt.Errorf("ftp: protected data connection ended without TLS close_notify after %d bytes and no size was announced to show it complete: %w", got, io.ErrUnexpectedEOF)
+	if d.size >= 0 {
+		d.short = fmt.Errorf("ftp: protected data connection ended without TLS close_notify after %d of %d bytes: %w", got, d.size, io.ErrUnexpectedEOF)
+	}
+	return d.short
+}
+
+// wireReader is a line-mode download's data connection as its line reader
+// reads it: it counts the bytes.
+type wireReader DataConn
+
+func (w *wireReader) Read(p []byte) (int, error) {
+	n, err := w.conn.Read(p)
+	w.wire += int64(n)
+	return n, err
+}
+
 func (d *DataConn) closedErr() error {
 	if d.aborted.Load() {
 		return errAborted
@@ -576,8 +621,7 @@ func (d *DataConn) closedErr() error {
 
 func (d *DataConn) readErr(err error) error {
 	if err == io.EOF {
-		d.eof = true
-		return io.EOF
+		return d.atEOF()
 	}
 	if d.closed.Load() {
 		return d.closedErr()
@@ -776,8 +820,11 @@ func (d *DataConn) buffer(n int) []byte {
 // both replies the server sends (the transfer's, such as 426, and the
 // ABOR's) are read, so the Conn stays usable; Close then returns nil unless
 // that exchange failed. A download that received fewer bytes than its 150
-// reply announced is an error wrapping io.ErrUnexpectedEOF. Close is safe
-// to call more than once: later calls return the first result.
+// reply announced, or whose protected data connection ended without a TLS
+// close_notify (see Read), is an error wrapping io.ErrUnexpectedEOF; when
+// the final reply is an error as well, both are returned (errors.Join).
+// Close is safe to call more than once: later calls return the first
+// result.
 func (d *DataConn) Close() error {
 	if !d.upload && !d.eof && d.size >= 0 && d.n >= d.size && !d.closed.Load() {
 		// All the announced bytes were read: one more read sees the end
@@ -855,7 +902,11 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		}
 		d.reply = resp
 		switch {
+		case err != nil && d.short != nil:
+			err = errors.Join(d.short, err)
 		case err != nil:
+		case d.short != nil:
+			err = d.short
 		case cerr != nil:
 			err = c.wrapIO(cerr)
 		case d.binary && d.size >= 0 && d.n < d.size:
@@ -1088,7 +1139,7 @@ func copyBlocks(dst io.Writer, src io.Reader, buf []byte, onBlock func([]byte)) 
 // end finishes a transfer run by the package: on err the transfer is
 // aborted (to stay in step) and err returned; otherwise Close's result.
 func (d *DataConn) end(err error) (string, error) {
-	if err != nil {
+	if err != nil && (d.short == nil || err != d.short) {
 		if ran, _ := d.finish(true); ran {
 			d.recycle()
 		}
@@ -1132,7 +1183,7 @@ func (c *Conn) retrLinesConn(ctx context.Context, cmd string) (*DataConn, error)
 		return nil, err
 	}
 	lr := lineReaderPool.Get().(*lineReader)
-	lr.br.Reset(d.conn)
+	lr.br.Reset((*wireReader)(d))
 	lr.max = c.maxLine
 	d.lr = lr
 	return d, nil
@@ -1146,6 +1197,9 @@ func (d *DataConn) readLine() (string, error) {
 		return "", d.closedErr()
 	}
 	if d.eof {
+		if d.short != nil {
+			return "", d.short
+		}
 		return "", io.EOF
 	}
 	d.c.arm(d.raw)
@@ -1154,9 +1208,8 @@ func (d *DataConn) readLine() (string, error) {
 		if err != io.EOF {
 			return "", d.readErr(err)
 		}
-		d.eof = true
-		if b == nil {
-			return "", io.EOF
+		if err := d.atEOF(); err != io.EOF || b == nil {
+			return "", err
 		}
 	}
 	d.n += int64(len(b))

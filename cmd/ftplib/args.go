@@ -56,6 +56,7 @@ func (c *counter) Set(s string) error {
 type options struct {
 	explicitTLS bool
 	insecure    bool
+	cacert      string
 	active      bool
 	timeout     time.Duration
 	verbose     counter
@@ -69,6 +70,7 @@ const defaultTimeout = 30 * time.Second
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.explicitTLS, "explicit-tls", false, "secure the control connection with AUTH TLS on the plain port (ftp:// or ftps://)")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any server certificate (self-signed test servers)")
+	fs.StringVar(&o.cacert, "cacert", "", "trust the PEM certificates in `FILE` instead of the system's (a self-signed server)")
 	fs.BoolVar(&o.active, "active", false, "active mode: the server connects back (PORT/EPRT) instead of passive")
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "I/O `timeout` for each network operation, 0 for none")
 	fs.Var(&o.verbose, "v", "show the control dialog on stderr (PASS masked); -v -v shows raw lines")

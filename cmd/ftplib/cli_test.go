@@ -3,9 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -294,10 +301,73 @@ func TestLs(t *testing.T) {
 func TestLsFallsBackToNlst(t *testing.T) {
 	srv := newServer(t)
 	srv.AddFault(ftptest.Fault{Command: "MLSD", Reply: "500 Unknown command."})
-	res := newRunner(t).run("ls", ftpURL(srv, "pub"))
+	r := newRunner(t)
+	res := r.run("ls", ftpURL(srv, "pub"))
 	res.want(t, 0)
-	if !strings.Contains(res.stdout, "data.bin") || !hasCommand(srv, "NLST pub") {
-		t.Errorf("stdout %q, commands %q", res.stdout, srv.Commands())
+	// The server answers NLST pub with "pub/data.bin", as vsftpd does; ls
+	// prints the bare names.
+	got := strings.Fields(res.stdout)
+	slices.Sort(got)
+	if want := []string{"data.bin", "sub"}; !slices.Equal(got, want) || !hasCommand(srv, "NLST pub") {
+		t.Errorf("stdout %q, want %q; commands %q", res.stdout, want, srv.Commands())
+	}
+	res = r.run("ls", ftpURL(srv, "pub/sub/"))
+	res.want(t, 0)
+	if res.stdout != "deep.txt\n" {
+		t.Errorf("ls pub/sub/: %q", res.stdout)
+	}
+}
+
+// hostileRoot returns a server directory holding files whose names carry
+// terminal escapes and a CR, and a good file.
+func hostileRoot(t *testing.T) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("control characters in file names need a Unix file system")
+	}
+	root := t.TempDir()
+	for _, name := range []string{"good.txt", "evil\x1b]0;pwned\x07\x1b[2J.txt", "cr\rname.txt", "sub"} {
+		p := filepath.Join(root, name)
+		if name == "sub" {
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			p = filepath.Join(p, "in\x1bside.txt")
+		}
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestLsEscapesNames(t *testing.T) {
+	srv := ftptest.NewUnstartedServer()
+	srv.Root = hostileRoot(t)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	r := newRunner(t)
+	for _, args := range [][]string{
+		{"ls", ftpURL(srv, "")},
+		{"ls", "-l", ftpURL(srv, "")},
+		{srv.Addr, "-l"}, // the Python interface
+	} {
+		res := r.run(args...)
+		res.want(t, 0)
+		if strings.ContainsAny(res.stdout, "\x1b\x07\r") {
+			t.Errorf("%v prints control characters: %q", args, res.stdout)
+		}
+		for _, want := range []string{"good.txt", `evil\x1b]0;pwned\a\x1b[2J.txt`, `cr\rname.txt`} {
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("%v: output lacks %s:\n%s", args, want, res.stdout)
+			}
+		}
+	}
+	srv.AddFault(ftptest.Fault{Command: "MLSD", Reply: "500 Unknown command."})
+	res := r.run("ls", ftpURL(srv, "sub"))
+	res.want(t, 0)
+	if res.stdout != `"in\x1bside.txt"`+"\n" {
+		t.Errorf("ls sub via NLST: %q", res.stdout)
 	}
 }
 
@@ -688,10 +758,27 @@ func TestFTPS(t *testing.T) {
 				args = append(args, "--explicit-tls")
 			}
 			r.run(args...).want(t, 1, "certificate")
-			// ... unless it is trusted.
-			pem := filepath.Join(r.dir, "ca.pem")
-			os.WriteFile(pem, srv.CertificatePEM(), 0o644)
-			r.env["SSL_CERT_FILE"] = pem
+			// ... unless it is trusted: with --cacert, in either
+			// interface, ...
+			caFile := filepath.Join(r.dir, "ca.pem")
+			os.WriteFile(caFile, srv.CertificatePEM(), 0o644)
+			r.run(append(args, "--cacert", caFile)...).want(t, 0)
+			res = r.run(append(slices.Clone(flags[1:]), "--cacert="+caFile, "ftps://user:pass@"+srv.Addr, "secret.txt")...)
+			res.want(t, 0)
+			if res.stdout != "top secret\n" {
+				t.Errorf("python interface with --cacert: stdout %q", res.stdout)
+			}
+			// ... which replaces the system's roots, not adds to them
+			// (another server's certificate is not trusted) ...
+			otherPEM := filepath.Join(r.dir, "other.pem")
+			os.WriteFile(otherPEM, selfSignedPEM(t), 0o644)
+			r.run(append(args, "--cacert", otherPEM)...).want(t, 1, "certificate")
+			// ... and a file without certificates is a usage error.
+			r.run(append(args, "--cacert", filepath.Join(r.dir, "nosuch.pem"))...).want(t, 2, "--cacert")
+			os.WriteFile(filepath.Join(r.dir, "junk.pem"), []byte("junk"), 0o644)
+			r.run(append(args, "--cacert", filepath.Join(r.dir, "junk.pem"))...).want(t, 2, "holds no PEM certificate")
+			// Or with $SSL_CERT_FILE.
+			r.env["SSL_CERT_FILE"] = caFile
 			r.run(args...).want(t, 0)
 		})
 	}
@@ -854,4 +941,29 @@ func TestMistypedCommand(t *testing.T) {
 	if len(srv.Commands()) != 0 {
 		t.Errorf("connected: %q", srv.Commands())
 	}
+}
+
+// selfSignedPEM returns a new self-signed CA certificate for 127.0.0.1,
+// in PEM: one the ftptest servers' certificate does not chain to.
+func selfSignedPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "other"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

@@ -245,7 +245,11 @@ anonymous. Passwords are never printed.
 
 Flags of every command (anywhere on the line):
   --explicit-tls   AUTH TLS on the plain port (ftp:// or ftps://)
-  --insecure       accept any server certificate (self-signed servers)
+  --cacert FILE    trust the PEM certificates in FILE instead of the system's
+                   roots (a self-signed server); on Unix but macOS,
+                   $SSL_CERT_FILE and $SSL_CERT_DIR also name the file and
+                   directories the system's roots are read from
+  --insecure       accept any server certificate (checks nothing)
   --active         active mode (the server connects back) instead of passive
   --timeout D      I/O timeout of each network operation (default %v, 0: none)
   -v               show the control dialog on stderr, PASS masked (-v -v: more)
@@ -268,6 +272,6 @@ func (c *cli) commandHelp(w io.Writer, cmd *command) {
 		fmt.Fprintf(w, "\n%s\n", cmd.help)
 	}
 	if cmd.name != "demo" {
-		fmt.Fprintf(w, "\nFlags: --explicit-tls --insecure --active --timeout D -v (see '%s help').\n", c.prog)
+		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --timeout D -v (see '%s help').\n", c.prog)
 	}
 }

@@ -128,7 +128,7 @@ flags:
 		switch {
 		case strings.HasPrefix(a, "-l"):
 			err = s.Dir(ctx, func(line string) error {
-				_, err := fmt.Fprintln(c.stdout, line)
+				_, err := fmt.Fprintln(c.stdout, printable(line))
 				return err
 			}, a[2:])
 		case strings.HasPrefix(a, "-d"):
