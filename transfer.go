@@ -286,7 +286,7 @@ type DataConn struct {
 	raw    net.Conn     // the socket
 	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
 	lr     *lineReader  // line mode: reads go through lr.br
-	cmd    string // the transfer command, for errors (see ioErr)
+	cmd    string       // the transfer command, for errors (see ioErr)
 	upload bool
 	binary bool // TYPE I download from offset 0: a 150 size is checked
 	size   int64
