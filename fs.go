@@ -81,7 +81,13 @@ func (i entryInfo) String() string             { return fs.FormatFileInfo(i) }
 // (FEAT is sent once per Conn), else a LIST of the parent directory
 // (the FS root itself is then a directory without facts). ReadDir, and the
 // first ReadDir of an open directory, list it with [Conn.ReadDir] (MLSD or
-// LIST) and hold it in memory. The first Read of an open file starts a
+// LIST) and hold it in memory; as there, an entry whose name is not one
+// path element is left out, and ReadDir returns the other entries with an
+// error holding a [*NameError] for each (fs.WalkDir then calls its
+// function for the directory with that error). A directory DefaultMaxDepth
+// levels below the FS root is not listed: ReadDir returns an error
+// wrapping ErrTooDeep, which bounds fs.WalkDir on a server whose every
+// directory holds another. The first Read of an open file starts a
 // binary download (RETR), streamed as it is read; Seek to another offset
 // stops it and the next Read restarts it with REST. ReadFile downloads the
 // whole file. Close of a file before its end aborts the download (ABOR).
@@ -208,6 +214,9 @@ func (f *ftpFS) ReadDir(name string) ([]fs.DirEntry, error) {
 // readDir lists name. A LIST of a file lists the file: a listing of one
 // entry named like name that is not a directory is checked with a stat.
 func (f *ftpFS) readDir(name string) ([]fs.DirEntry, error) {
+	if err := tooDeep(name); err != nil {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+	}
 	entries, mlsd, err := f.c.readDir(f.ctx, f.full(name))
 	if err == nil && !mlsd && name != "." && len(entries) == 1 && !entries[0].IsDir() && entries[0].Name == path.Base(name) {
 		info, serr := f.stat("readdir", name)
