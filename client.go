@@ -497,15 +497,16 @@ func replyCodeOf(err error) int {
 	return 0
 }
 
-// missing marks err as fs.ErrNotExist when it is a 550 (or 450) reply
-// about p and the server confirms that p does not exist (MLST 550, or p
-// absent from its parent's listing). A 550 that means "permission denied"
-// thus stays a plain ErrPerm.
+// missing marks err as fs.ErrNotExist when it is a negative reply about
+// p (550 mostly; 450, or pyftpdlib's 501 for a missing directory) and the
+// server confirms that p does not exist (MLST 550, or p absent from its
+// parent's listing). A 550 that means "permission denied" thus stays a
+// plain ErrPerm.
 func missing(ctx context.Context, cn *Conn, p string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || !(errors.Is(err, ErrPerm) || errors.Is(err, ErrTemp)) {
 		return err
 	}
-	if code := replyCodeOf(err); code != 550 && code != 450 {
+	if code := replyCodeOf(err); code == 0 || code == 421 || code == 425 || code == 426 || code == 500 || code == 502 || code == 530 {
 		return err
 	}
 	if !cn.reusable() {

@@ -140,7 +140,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	if c.passive {
 		raw, err = c.pasvDial(ctx)
 		if err != nil {
-			return nil, nil, -1, err
+			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
 		c.setData(raw)
 		resp, err = c.transferCmd(cmd, o)
@@ -164,7 +164,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		c.setListener(nil)
 		ln.Close()
 		if err != nil {
-			return nil, nil, -1, c.drainFinal(err)
+			return nil, nil, -1, c.drainFinal(c.dataConnErr(cmd, err))
 		}
 		c.setData(raw)
 	}
@@ -182,6 +182,17 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	}
 	c.pending = true
 	return conn, raw, size, nil
+}
+
+// dataConnErr names the transfer cmd in a failure to open its data
+// connection (a dial or accept that timed out, say), unless err is a reply
+// error, which names its own command, or the call was interrupted.
+func (c *Conn) dataConnErr(cmd string, err error) error {
+	var e *Error
+	if errors.As(err, &e) || c.interrupted() {
+		return err
+	}
+	return opError(cmd, "data connection", err)
 }
 
 // transferCmd sends [REST] and the transfer command and reads the
@@ -275,6 +286,7 @@ type DataConn struct {
 	raw    net.Conn     // the socket
 	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
 	lr     *lineReader  // line mode: reads go through lr.br
+	cmd    string       // the transfer command, for errors (see ioErr)
 	upload bool
 	binary bool // TYPE I download from offset 0: a 150 size is checked
 	size   int64
@@ -282,6 +294,7 @@ type DataConn struct {
 	wire   int64 // line mode: bytes read from conn
 	eof    bool
 	short  error // the data connection ended without close_notify
+	netErr error // the data connection failed (as returned to the caller)
 	buf    *[]byte
 
 	aborted atomic.Bool
@@ -322,7 +335,7 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 		c.release(stop)
 		return nil, err
 	}
-	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, upload: upload, size: size}
+	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, cmd: cmd, upload: upload, size: size}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		d.tcp = tc
 	}
@@ -614,7 +627,21 @@ func (d *DataConn) readErr(err error) error {
 	if d.closed.Load() {
 		return d.closedErr()
 	}
-	return d.c.wrapIO(err)
+	err = d.ioErr(err)
+	if !errors.Is(err, ErrLineTooLong) {
+		d.netErr = err
+	}
+	return err
+}
+
+// ioErr names the transfer in an error of its data connection, as in
+// "ftp: RETR big.bin: data: read tcp ...: i/o timeout" for a stall caught
+// by Dialer.Timeout; an interrupted call gets its cause instead (wrapIO).
+func (d *DataConn) ioErr(err error) error {
+	if errors.Is(err, ErrLineTooLong) || d.c.interrupted() {
+		return d.c.wrapIO(err)
+	}
+	return opError(d.cmd, "data", err)
 }
 
 // WriteTo copies the download to w (io.WriterTo): on a plain connection it
@@ -678,7 +705,8 @@ func (d *DataConn) Write(p []byte) (int, error) {
 		if d.closed.Load() {
 			err = d.closedErr()
 		} else {
-			err = d.c.wrapIO(err)
+			err = d.ioErr(err)
+			d.netErr = err
 		}
 	}
 	return n, err
@@ -772,7 +800,8 @@ func (d *DataConn) copyErr(err error) error {
 	case d.closed.Load():
 		return d.closedErr()
 	default:
-		return d.c.wrapIO(err)
+		d.netErr = d.ioErr(err)
+		return d.netErr
 	}
 }
 
@@ -799,8 +828,12 @@ func (d *DataConn) buffer(n int) []byte {
 // ABOR's) are read, so the Conn stays usable; Close then returns nil unless
 // that exchange failed. A download that received fewer bytes than its 150
 // reply announced, or whose protected data connection ended without a TLS
-// close_notify (see Read), is an error wrapping io.ErrUnexpectedEOF; when
-// the final reply is an error as well, both are returned (errors.Join).
+// close_notify (see Read), is an error wrapping io.ErrUnexpectedEOF. A
+// transfer whose data connection failed (an error from Read, Write or a
+// copy) is an error at Close too. In both cases, when the server's reply
+// is negative as well (such as a 426 or 451), both are returned
+// (errors.Join), so that errors.Is finds the network error and the
+// reply's class.
 // Close is safe to call more than once: later calls return the first
 // result.
 func (d *DataConn) Close() error {
@@ -815,6 +848,18 @@ func (d *DataConn) Close() error {
 		d.recycle()
 	}
 	return err
+}
+
+// withReply returns err joined with the transfer's final reply when that
+// is a negative one (such as the 451 of a server that could not store a
+// cut upload, or a 426, read during the ABOR exchange), so that errors.Is
+// finds both the data connection's failure and the reply's class.
+func (d *DataConn) withReply(err error) error {
+	resp := d.reply
+	if resp == "" || (resp[0] != '4' && resp[0] != '5') {
+		return err
+	}
+	return errors.Join(err, cmdError(replyError(resp), d.cmd))
 }
 
 // recycle returns the transfer's buffers to their pools. Only the
@@ -865,6 +910,10 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	if abort || (!d.upload && !d.eof) {
 		d.aborted.Store(true)
 		d.reply, d.err = c.abortTransfer(d.raw)
+		if d.err == nil && d.netErr != nil && !abort {
+			// Read failed: the transfer did not complete.
+			d.err = d.withReply(d.netErr)
+		}
 		if abort {
 			err = d.err
 			if d.err == nil {
@@ -882,9 +931,13 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		switch {
 		case err != nil && d.short != nil:
 			err = errors.Join(d.short, err)
+		case err != nil && d.netErr != nil:
+			err = errors.Join(d.netErr, err)
 		case err != nil:
 		case d.short != nil:
 			err = d.short
+		case d.netErr != nil:
+			err = d.netErr
 		case cerr != nil:
 			err = c.wrapIO(cerr)
 		case d.binary && d.size >= 0 && d.n < d.size:
@@ -1063,7 +1116,9 @@ func checkAbortReply(resp string, err error) (string, error) {
 // in force), [REST], cmd (such as "RETR name"), then the data is written to
 // w, and the final reply, which must be 2xx, is returned. When w fails or
 // the data connection breaks, the transfer is aborted so the Conn stays in
-// step, and that error is returned.
+// step, and that error is returned; when the data connection broke and the
+// server's reply read then is negative (such as 426), the two are joined
+// (errors.Join).
 func (c *Conn) RetrBinary(ctx context.Context, cmd string, w io.Writer, opts ...TransferOption) (string, error) {
 	o := collect(opts)
 	d, err := c.open(ctx, "I", true, cmd, &o, false)
@@ -1121,6 +1176,9 @@ func (d *DataConn) end(err error) (string, error) {
 		if ran, _ := d.finish(true); ran {
 			d.recycle()
 		}
+		if d.netErr != nil {
+			err = d.withReply(err)
+		}
 		return "", err
 	}
 	if err := d.Close(); err != nil {
@@ -1134,7 +1192,9 @@ func (d *DataConn) end(err error) (string, error) {
 // io.EOF, and the final reply, which must be 2xx, is returned. When r or
 // the data connection fails, the transfer is aborted (ABOR) rather than
 // ended, so the server does not keep a silently truncated file as
-// complete, and that error is returned.
+// complete, and that error is returned; when the data connection failed
+// and the server's reply read then is negative (such as a 451 or 426),
+// the two are joined (errors.Join), so errors.Is finds both.
 func (c *Conn) StorBinary(ctx context.Context, cmd string, r io.Reader, opts ...TransferOption) (string, error) {
 	o := collect(opts)
 	d, err := c.open(ctx, "I", true, cmd, &o, true)
