@@ -86,7 +86,7 @@ type Error struct {
 	Cmd string
 
 	class  error
-	tagged bool   // Cmd was set (possibly to ""): see Conn.tagErr
+	tagged bool   // Cmd was set (possibly to ""): see cmdError
 	origin string // what the reply was when Cmd is "", such as "welcome"
 }
 

@@ -44,7 +44,10 @@ type Dialer struct {
 	// Timeout is the deadline of each network operation (connect, one
 	// reply, one command, one read or write of data, one accept) on the
 	// control and data connections, like ftplib's timeout. Zero means
-	// none; the ctx passed to each call still applies.
+	// none; the ctx passed to each call still applies. The error of a
+	// stall names the command or transfer and the step, as in
+	// "ftp: RETR big.bin: data: read tcp ...: i/o timeout", and wraps the
+	// deadline error (errors.Is(err, os.ErrDeadlineExceeded)).
 	Timeout time.Duration
 
 	// LocalAddr is the local address the control connection and the
@@ -482,6 +485,14 @@ func (c *Conn) setListener(ln net.Listener) {
 	} else if dl, ok := ln.(interface{ SetDeadline(time.Time) error }); ok && c.intr != nil {
 		_ = dl.SetDeadline(pastTime)
 	}
+}
+
+// interrupted reports whether the call in progress was interrupted by its
+// ctx or by Close; wrapIO then gives its I/O errors that cause.
+func (c *Conn) interrupted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.intr != nil || c.closed
 }
 
 // wrapIO adds the cause of an interruption (a context error, or Close) to

@@ -127,10 +127,15 @@ func (c *Conn) getLine() (string, error) {
 	c.armCtrl()
 	b, err := c.ctrlLR.readLine()
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			if len(b) > 0 {
-				err = io.ErrUnexpectedEOF
-			}
+		if errors.Is(err, io.EOF) && len(b) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		switch {
+		case errors.Is(err, ErrLineTooLong):
+		case !c.interrupted():
+			// A stall caught by Dialer.Timeout, or the connection lost.
+			err = opError(c.replyTo(), "reading reply", err)
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 			err = fmt.Errorf("ftp: reading reply: %w", err)
 		}
 		return "", c.fail(err)
@@ -236,9 +241,32 @@ func (c *Conn) putCmd(line string) error {
 	}
 	c.armCtrl()
 	if _, err := c.ctrl.Write(buf); err != nil {
+		if !c.interrupted() {
+			err = opError(line, "sending command", err)
+		}
 		return c.fail(err)
 	}
 	return nil
+}
+
+// replyTo returns what the reply being read answers, for an error: the
+// command, "welcome" while Dial waits for it, or "" when unknown.
+func (c *Conn) replyTo() string {
+	if c.cmd == "" && c.welcome == "" {
+		return "welcome"
+	}
+	return c.cmd
+}
+
+// opError names what was going on when the I/O error err happened: the
+// command (its PASS or ACCT argument masked) or "" for none, and the step,
+// as in "ftp: RETR big.bin: reading reply: read tcp ...: i/o timeout".
+// err stays reachable through errors.Is and errors.As.
+func opError(cmd, step string, err error) error {
+	if cmd == "" {
+		return fmt.Errorf("ftp: %s: %w", step, err)
+	}
+	return fmt.Errorf("ftp: %s: %s: %w", maskCmd(cmd), step, err)
 }
 
 // sendCmd sends a command and returns its reply (ftplib sendcmd).

@@ -140,7 +140,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	if c.passive {
 		raw, err = c.pasvDial(ctx)
 		if err != nil {
-			return nil, nil, -1, err
+			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
 		c.setData(raw)
 		resp, err = c.transferCmd(cmd, o)
@@ -164,7 +164,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		c.setListener(nil)
 		ln.Close()
 		if err != nil {
-			return nil, nil, -1, c.drainFinal(err)
+			return nil, nil, -1, c.drainFinal(c.dataConnErr(cmd, err))
 		}
 		c.setData(raw)
 	}
@@ -182,6 +182,17 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	}
 	c.pending = true
 	return conn, raw, size, nil
+}
+
+// dataConnErr names the transfer cmd in a failure to open its data
+// connection (a dial or accept that timed out, say), unless err is a reply
+// error, which names its own command, or the call was interrupted.
+func (c *Conn) dataConnErr(cmd string, err error) error {
+	var e *Error
+	if errors.As(err, &e) || c.interrupted() {
+		return err
+	}
+	return opError(cmd, "data connection", err)
 }
 
 // transferCmd sends [REST] and the transfer command and reads the
@@ -275,7 +286,7 @@ type DataConn struct {
 	raw    net.Conn     // the socket
 	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
 	lr     *lineReader  // line mode: reads go through lr.br
-	cmd    string       // the transfer command
+	cmd    string       // the transfer command, for errors (see ioErr)
 	upload bool
 	binary bool // TYPE I download from offset 0: a 150 size is checked
 	size   int64
@@ -616,11 +627,21 @@ func (d *DataConn) readErr(err error) error {
 	if d.closed.Load() {
 		return d.closedErr()
 	}
-	err = d.c.wrapIO(err)
+	err = d.ioErr(err)
 	if !errors.Is(err, ErrLineTooLong) {
 		d.netErr = err
 	}
 	return err
+}
+
+// ioErr names the transfer in an error of its data connection, as in
+// "ftp: RETR big.bin: data: read tcp ...: i/o timeout" for a stall caught
+// by Dialer.Timeout; an interrupted call gets its cause instead (wrapIO).
+func (d *DataConn) ioErr(err error) error {
+	if errors.Is(err, ErrLineTooLong) || d.c.interrupted() {
+		return d.c.wrapIO(err)
+	}
+	return opError(d.cmd, "data", err)
 }
 
 // WriteTo copies the download to w (io.WriterTo): on a plain connection it
@@ -684,7 +705,7 @@ func (d *DataConn) Write(p []byte) (int, error) {
 		if d.closed.Load() {
 			err = d.closedErr()
 		} else {
-			err = d.c.wrapIO(err)
+			err = d.ioErr(err)
 			d.netErr = err
 		}
 	}
@@ -779,7 +800,7 @@ func (d *DataConn) copyErr(err error) error {
 	case d.closed.Load():
 		return d.closedErr()
 	default:
-		d.netErr = d.c.wrapIO(err)
+		d.netErr = d.ioErr(err)
 		return d.netErr
 	}
 }
