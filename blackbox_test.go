@@ -1253,22 +1253,23 @@ func TestBlackboxReplyClasses(t *testing.T) {
 			call              func() error
 			class             error
 			code              int
+			cmd               string // the command line the error names
 		}{
-			{"4xx", "DELE", "450 Busy, try later.", func() error { _, err := e.c.Delete(e.ctx, "a"); return err }, ftp.ErrTemp, 450},
-			{"4xx multi-line", "PWD", "421-Going down\r\n421 now.", func() error { _, err := e.c.Pwd(e.ctx); return err }, ftp.ErrTemp, 421},
-			{"5xx", "MKD", "552 Quota exceeded.", func() error { _, err := e.c.Mkd(e.ctx, "d"); return err }, ftp.ErrPerm, 552},
-			{"unexpected 1xx", "RMD", "120 Wait a bit.", func() error { _, err := e.c.Rmd(e.ctx, "d"); return err }, ftp.ErrReply, 120},
-			{"unexpected 3xx", "NOOP", "331 Who are you?", func() error { _, err := e.c.Noop(e.ctx); return err }, ftp.ErrReply, 331},
-			{"garbage", "PWD", "hello there", func() error { _, err := e.c.Pwd(e.ctx); return err }, ftp.ErrProto, 0},
-			{"code 600", "SYST", "600 What?", func() error { _, err := e.c.SendCmd(e.ctx, "SYST"); return err }, ftp.ErrProto, 600},
+			{"4xx", "DELE", "450 Busy, try later.", func() error { _, err := e.c.Delete(e.ctx, "a"); return err }, ftp.ErrTemp, 450, "DELE a"},
+			{"4xx multi-line", "PWD", "421-Going down\r\n421 now.", func() error { _, err := e.c.Pwd(e.ctx); return err }, ftp.ErrTemp, 421, "PWD"},
+			{"5xx", "MKD", "552 Quota exceeded.", func() error { _, err := e.c.Mkd(e.ctx, "d"); return err }, ftp.ErrPerm, 552, "MKD d"},
+			{"unexpected 1xx", "RMD", "120 Wait a bit.", func() error { _, err := e.c.Rmd(e.ctx, "d"); return err }, ftp.ErrReply, 120, "RMD d"},
+			{"unexpected 3xx", "NOOP", "331 Who are you?", func() error { _, err := e.c.Noop(e.ctx); return err }, ftp.ErrReply, 331, "NOOP"},
+			{"garbage", "PWD", "hello there", func() error { _, err := e.c.Pwd(e.ctx); return err }, ftp.ErrProto, 0, "PWD"},
+			{"code 600", "SYST", "600 What?", func() error { _, err := e.c.SendCmd(e.ctx, "SYST"); return err }, ftp.ErrProto, 600, "SYST"},
 			{"4xx on RETR", "RETR", "425 No data connection.", func() error {
 				_, err := e.c.RetrBinary(e.ctx, "RETR a", io.Discard)
 				return err
-			}, ftp.ErrTemp, 425},
+			}, ftp.ErrTemp, 425, "RETR a"},
 			{"3xx on RETR", "RETR", "350 Huh?", func() error {
 				_, err := e.c.RetrBinary(e.ctx, "RETR a", io.Discard)
 				return err
-			}, ftp.ErrReply, 350},
+			}, ftp.ErrReply, 350, "RETR a"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				e.srv.ClearFaults()
@@ -1277,8 +1278,9 @@ func TestBlackboxReplyClasses(t *testing.T) {
 				wantErr(t, err, tc.class, tc.code)
 				var fe *ftp.Error
 				errors.As(err, &fe)
-				if want := strings.ReplaceAll(tc.reply, "\r\n", "\n"); fe.Msg != want || err.Error() != want {
-					t.Errorf("Msg = %q, Error() = %q; want %q", fe.Msg, err.Error(), want)
+				want := strings.ReplaceAll(tc.reply, "\r\n", "\n")
+				if fe.Msg != want || fe.Cmd != tc.cmd || err.Error() != "ftp: "+tc.cmd+": "+want {
+					t.Errorf("Msg = %q, Cmd = %q, Error() = %q; want %q, %q", fe.Msg, fe.Cmd, err.Error(), want, tc.cmd)
 				}
 				e.srv.ClearFaults()
 				e.alive()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -151,8 +152,8 @@ func NewClient(rawURL string) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("ftp: URL %q: scheme must be ftp, ftps or ftpes", redactURL(rawURL))
 	}
-	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("ftp: URL %q names no host", redactURL(rawURL))
+	if u.Opaque != "" || u.Host == "" || !validHost(u.Hostname()) {
+		return nil, fmt.Errorf("ftp: URL %q names no valid host", redactURL(rawURL))
 	}
 	c.Addr = u.Host
 	if p := u.Port(); p != "" {
@@ -198,6 +199,23 @@ func NewClient(rawURL string) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// validHost reports whether h can be a host name or IP address.
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if strings.Contains(h, ":") {
+		_, err := netip.ParseAddr(h)
+		return err == nil
+	}
+	for _, r := range h {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("[]/@%\\?#", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // redactURL removes the password from a URL given as text, however
@@ -461,11 +479,19 @@ func (c *Client) Do(ctx context.Context, fn func(*Conn) error) error {
 // giveBack returns a connection to the pool after a call that ended with
 // err, or closes it when it may not be in a known state.
 func (c *Client) giveBack(ctx context.Context, pc *pconn, err error) {
-	if err != nil && (isTransient(err) || ctx.Err() != nil) || !pc.c.reusable() {
+	if err != nil && (isTransient(err) && !dataFailure(err) || ctx.Err() != nil) || !pc.c.reusable() {
 		c.pool.discard(pc)
 		return
 	}
 	c.pool.put(pc)
+}
+
+// dataFailure reports whether err is a 425 or 426 reply: the data
+// connection failed, and the control connection is still in step (unless
+// the Conn says otherwise).
+func dataFailure(err error) bool {
+	code := replyCodeOf(err)
+	return code == 425 || code == 426
 }
 
 // pathErr wraps err for the operation op on path p.
@@ -489,15 +515,16 @@ func replyCodeOf(err error) int {
 	return 0
 }
 
-// missing marks err as fs.ErrNotExist when it is a 550 (or 450) reply
-// about p and the server confirms that p does not exist (MLST 550, or p
-// absent from its parent's listing). A 550 that means "permission denied"
-// thus stays a plain ErrPerm.
+// missing marks err as fs.ErrNotExist when it is a negative reply about
+// p (550 mostly; 450, or pyftpdlib's 501 for a missing directory) and the
+// server confirms that p does not exist (MLST 550, or p absent from its
+// parent's listing). A 550 that means "permission denied" thus stays a
+// plain ErrPerm.
 func missing(ctx context.Context, cn *Conn, p string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || !(errors.Is(err, ErrPerm) || errors.Is(err, ErrTemp)) {
 		return err
 	}
-	if code := replyCodeOf(err); code != 550 && code != 450 {
+	if code := replyCodeOf(err); code == 0 || code == 421 || code == 425 || code == 426 || code == 500 || code == 502 || code == 530 {
 		return err
 	}
 	if !cn.reusable() {
@@ -710,7 +737,7 @@ func (c *Client) RemoveAll(ctx context.Context, path string) error {
 	if err != nil {
 		return pathErr("removeall", path, errors.Unwrap(err))
 	}
-	if e.IsDir() && e.Type != TypeCdir && e.Type != TypePdir {
+	if e.IsDir() {
 		entries, err := c.ReadDir(ctx, path)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return pathErr("removeall", path, errors.Unwrap(err))

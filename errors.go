@@ -3,6 +3,7 @@ package ftp
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -61,20 +62,49 @@ var (
 // Error is a reply from the server that the client did not accept. Its
 // class (ErrReply, ErrTemp, ErrPerm or ErrProto) is reachable through
 // errors.Is.
+//
+// Its fields hold, for "550 No such file" in reply to "DELE a.txt":
+//
+//	Code: 550                 the reply code alone
+//	Msg:  "550 No such file"  the whole reply, code included
+//	Cmd:  "DELE a.txt"        the command that got the reply
+//
+// Error joins them as "ftp: DELE a.txt: 550 No such file". Since Msg
+// holds the code, print Msg (or the error) rather than Code and Msg
+// together, which would show the code twice.
 type Error struct {
 	// Code is the three-digit reply code, or 0 when the reply had none.
 	Code int
-	// Msg is the whole reply text as received, lines joined by "\n"
-	// without a trailing newline; Python's str(exc).
+	// Msg is the whole reply text as received, code included, lines
+	// joined by "\n" without a trailing newline; Python's str(exc).
 	Msg string
+	// Cmd is the command line whose reply this is, with the argument of
+	// PASS and ACCT (in any letter case) replaced by "****". It is "" for
+	// a reply that answered no command of the call: the welcome read by
+	// Dial, a reply read by GetResp or VoidResp, or a reply given to one
+	// of the Parse functions.
+	Cmd string
 
-	class error
+	class  error
+	tagged bool   // Cmd was set (possibly to ""): see cmdError
+	origin string // what the reply was when Cmd is "", such as "welcome"
 }
 
-// Error returns the reply text, cut to its first 256 bytes (then "..."
-// and the full length) when it is longer, so that a hostile server cannot
-// fill logs with a huge reply; Msg keeps the whole text.
-func (e *Error) Error() string { return clipReply(e.Msg) }
+// Error returns "ftp: ", the command (or "welcome" for the welcome, or
+// "reply" for a reply to no command) and the reply text, as in
+// "ftp: DELE a.txt: 550 No such file". A reply text longer than 256 bytes
+// is cut there (then "..." and the full length), so that a hostile server
+// cannot fill logs with a huge reply; Msg keeps the whole text.
+func (e *Error) Error() string {
+	what := e.Cmd
+	if what == "" {
+		what = e.origin
+	}
+	if what == "" {
+		what = "reply"
+	}
+	return "ftp: " + what + ": " + clipReply(e.Msg)
+}
 
 // Is reports whether target is the class of e: ErrReply, ErrTemp, ErrPerm
 // or ErrProto.
@@ -82,6 +112,50 @@ func (e *Error) Is(target error) bool { return target != nil && target == e.clas
 
 // Temporary reports whether the reply was a transient negative one (4xx).
 func (e *Error) Temporary() bool { return e.class == ErrTemp }
+
+// maskCmd returns the command line cmd as an error may show it: the
+// argument of PASS or ACCT, in any letter case, is replaced by "****"
+// (whatever its length), leading spaces included in the test.
+func maskCmd(cmd string) string {
+	verb := strings.TrimLeft(cmd, " ")
+	if len(verb) >= 4 && (strings.EqualFold(verb[:4], "PASS") || strings.EqualFold(verb[:4], "ACCT")) &&
+		(len(verb) == 4 || verb[4] == ' ') {
+		return verb[:4] + " ****"
+	}
+	return cmd
+}
+
+// cmdError marks every *Error in err's tree that has no command yet as the
+// reply to cmd (masked), and returns err. Errors already marked, such as
+// a welcome, keep theirs.
+func cmdError(err error, cmd string) error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *Error:
+		if !e.tagged {
+			e.tagged = true
+			e.Cmd = maskCmd(cmd)
+		}
+	case interface{ Unwrap() error }:
+		cmdError(e.Unwrap(), cmd)
+	case interface{ Unwrap() []error }:
+		for _, x := range e.Unwrap() {
+			cmdError(x, cmd)
+		}
+	}
+	return err
+}
+
+// welcomeError marks err, returned while reading the welcome, as such.
+func welcomeError(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Cmd == "" {
+		e.tagged = true
+		e.origin = "welcome"
+	}
+	return err
+}
 
 // newError returns an *Error of the given class for the reply text resp.
 // The code is taken from the first three characters when they are digits.

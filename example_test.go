@@ -307,13 +307,13 @@ func ExampleErrPerm() {
 	}
 	var e *ftp.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.Code)
+		fmt.Printf("Cmd %q, Code %d, Msg %q\n", e.Cmd, e.Code, e.Msg)
 	}
 	// The connection is still usable after a reply error.
 	resp, err := c.Noop(ctx)
 	fmt.Println(resp, err)
 	// Output:
-	// permanent: 550 Failed to open file.
-	// 550
+	// permanent: ftp: RETR missing.txt: 550 Failed to open file.
+	// Cmd "RETR missing.txt", Code 550, Msg "550 Failed to open file."
 	// 200 NOOP ok. <nil>
 }

@@ -238,11 +238,11 @@ var faultCases = []faultCase{
 			srv.AddFault(ftptest.Fault{Command: e.cmd(), Cut: true, CutAfter: 10000})
 		},
 		check: func(t *testing.T, e faultEnv, err error) {
-			// The server's 426, or (when the cut is seen first on the
-			// data connection, as with TLS or a blocked writer) the
-			// connection error.
-			if !isReply(err, ErrTemp, 426) && !isConnCut(err) {
-				t.Fatalf("got %v, want the 426 or the cut connection", err)
+			// The server's 426, together with the connection error when
+			// the cut is seen first on the data connection (as with TLS
+			// or a blocked writer): neither hides the other.
+			if !isReply(err, ErrTemp, 426) {
+				t.Fatalf("got %v, want the 426 (and the cut connection, if seen)", err)
 			}
 		},
 		after: inStep,
@@ -752,4 +752,51 @@ func TestFaultKeepAliveAbort(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestCutUploadKeepsServerReply: an upload whose data connection the
+// server cuts, answering 451, fails with both the connection error and the
+// 451 (errors.Join), so errors.Is finds either.
+func TestCutUploadKeepsServerReply(t *testing.T) {
+	for _, e := range []faultEnv{{upload: true}, {upload: true, active: true}, {upload: true, tls: true}} {
+		t.Run(e.String(), func(t *testing.T) {
+			srv := newFaultServer(t, e)
+			srv.AddFault(ftptest.Fault{Command: "STOR", Cut: true, CutAfter: 10000,
+				Final: "451 Failure writing to local file."})
+			c := dialFault(t, srv, e, nil)
+			_, err := c.StorBinary(ctxT(t), "STOR up.bin", bytes.NewReader(bigPayload))
+			// The 451, or the 426 when the server sees the ABOR before
+			// it ends the transfer.
+			if !isConnCut(err) || !(isReply(err, ErrTemp, 451) || isReply(err, ErrTemp, 426)) {
+				t.Fatalf("StorBinary: %v; want the cut connection and the 451", err)
+			}
+			var fe *Error
+			if errors.As(err, &fe); fe.Cmd != "STOR up.bin" {
+				t.Errorf("the reply's command is %q, want STOR up.bin", fe.Cmd)
+			}
+			checkAfter(t, c, srv, inStep)
+		})
+	}
+}
+
+// TestRetrReadErrorKeepsServerReply: a download read through Retr whose
+// data connection fails (here it stalls past Dialer.Timeout) is an error
+// at Close as well, joined with the server's 426.
+func TestRetrReadErrorKeepsServerReply(t *testing.T) {
+	e := faultEnv{}
+	srv := newFaultServer(t, e)
+	srv.AddFault(ftptest.Fault{Command: "RETR", StallData: true, CutAfter: 10000})
+	c := dialFault(t, srv, e, &Dialer{Timeout: 300 * time.Millisecond})
+	d, err := c.Retr(ctxT(t), "RETR f.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rerr := io.Copy(io.Discard, d)
+	if !errors.Is(rerr, os.ErrDeadlineExceeded) {
+		t.Fatalf("reading: %v, want a timeout", rerr)
+	}
+	if err := d.Close(); !errors.Is(err, os.ErrDeadlineExceeded) || !isReply(err, ErrTemp, 426) {
+		t.Fatalf("Close: %v; want the timeout and the 426", err)
+	}
+	checkAfter(t, c, srv, inStep)
 }

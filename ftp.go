@@ -44,7 +44,10 @@ type Dialer struct {
 	// Timeout is the deadline of each network operation (connect, one
 	// reply, one command, one read or write of data, one accept) on the
 	// control and data connections, like ftplib's timeout. Zero means
-	// none; the ctx passed to each call still applies.
+	// none; the ctx passed to each call still applies. The error of a
+	// stall names the command or transfer and the step, as in
+	// "ftp: RETR big.bin: data: read tcp ...: i/o timeout", and wraps the
+	// deadline error (errors.Is(err, os.ErrDeadlineExceeded)).
 	Timeout time.Duration
 
 	// LocalAddr is the local address the control connection and the
@@ -173,7 +176,7 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	c.release(stop)
 	if err != nil {
 		c.Close()
-		return nil, err
+		return nil, welcomeError(err)
 	}
 	c.welcome = resp
 	return c, nil
@@ -303,6 +306,7 @@ type Conn struct {
 	welcome  string
 	lastResp string
 	curType  string // representation type known to be in force, "" unknown
+	cmd      string // the command whose reply is read next, "" for none (masked in errors)
 	pending  bool   // a transfer's final reply is still due (after TransferCmd)
 	pasvDue  string // PASV or EPSV sent ahead, reply not read yet (overlap.go)
 
@@ -485,6 +489,14 @@ func (c *Conn) setListener(ln net.Listener) {
 	}
 }
 
+// interrupted reports whether the call in progress was interrupted by its
+// ctx or by Close; wrapIO then gives its I/O errors that cause.
+func (c *Conn) interrupted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.intr != nil || c.closed
+}
+
 // wrapIO adds the cause of an interruption (a context error, or Close) to
 // an I/O error.
 func (c *Conn) wrapIO(err error) error {
@@ -524,7 +536,8 @@ func (c *Conn) call(ctx context.Context, f func() (string, error)) (string, erro
 		return "", err
 	}
 	defer c.release(stop)
-	return f()
+	resp, err := f()
+	return resp, cmdError(err, c.cmd)
 }
 
 // Close closes the control connection and any open data connection
@@ -612,22 +625,29 @@ func (c *Conn) VoidCmd(ctx context.Context, cmd string) (string, error) {
 // GetResp reads one reply and classifies it as SendCmd does (ftplib
 // getresp). It is used after TransferCmd, or to read a reply the server
 // sends on its own.
+//
+// A reply error it returns names no command (its Cmd is ""): the reply is
+// not known to answer one.
 func (c *Conn) GetResp(ctx context.Context) (string, error) {
 	return c.call(ctx, func() (string, error) {
 		if err := c.settle(); err != nil {
 			return "", err
 		}
+		c.cmd = ""
 		return c.getResp()
 	})
 }
 
 // VoidResp reads one reply, which must be 2xx (ftplib voidresp): the
 // final reply of a transfer opened by TransferCmd.
+//
+// A reply error it returns names no command, as with GetResp.
 func (c *Conn) VoidResp(ctx context.Context) (string, error) {
 	return c.call(ctx, func() (string, error) {
 		if err := c.settle(); err != nil {
 			return "", err
 		}
+		c.cmd = ""
 		return c.voidResp()
 	})
 }
@@ -946,7 +966,7 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 	// PASV (EPSV on IPv6), with makePasv's trust rule for the 227 host.
 	host, port, err := source.makePasv()
 	if err != nil {
-		return err
+		return cmdError(err, source.cmd)
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		_, err = target.sendEPRT(host, port)
@@ -961,12 +981,12 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 		return err
 	}
 	if c := replyCode(tresp); c != 125 && c != 150 {
-		return newError(ErrProto, tresp)
+		return cmdError(newError(ErrProto, tresp), target.cmd)
 	}
 	sresp, err := source.sendCmd("RETR " + sourceName)
 	if err == nil {
 		if c := replyCode(sresp); c != 125 && c != 150 {
-			err = newError(ErrProto, sresp)
+			err = cmdError(newError(ErrProto, sresp), source.cmd)
 		}
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -31,6 +32,12 @@ import (
 // and the loop goes on. A failure to start the listing (ErrBusy, a 5xx
 // reply to MLSD, a network error) or to end it (a final reply other than
 // 2xx, a broken data connection) is yielded last, as (Entry{}, err).
+//
+// Names are yielded as the server sent them, the directory itself (type
+// cdir, often named ".") and its parent included; a hostile server can send
+// names such as "../x", "/etc/x" or "a/b". Check a name before using it as
+// a local path; [Conn.ReadDir], [Conn.Walk] and [Conn.FS] leave such
+// entries out and report them (see [NameError]).
 //
 // The Conn is busy while the loop runs: calls on it from the loop body
 // fail with ErrBusy. Breaking out of the loop early aborts the transfer
@@ -68,7 +75,9 @@ func (c *Conn) Mlsd(ctx context.Context, path string, facts ...string) iter.Seq2
 // dates printed without a year. Blank lines and ls's "total N" line are
 // skipped; a line that cannot be parsed is yielded as (Entry{Raw: line},
 // err), err being a *ParseError, and the loop goes on. Failures, the
-// busy Conn and an early break behave as for [Conn.Mlsd].
+// busy Conn and an early break behave as for [Conn.Mlsd]. Names are
+// yielded as the server sent them, "." and ".." included, and may hold
+// path elements, as for [Conn.Mlsd].
 func (c *Conn) List(ctx context.Context, path string) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
 		cmd := withArg("LIST", path)
@@ -194,13 +203,20 @@ func unknownCmd(err error) bool {
 // the server lists MLST in its FEAT reply (FEAT is sent once per Conn, on
 // the first call, and its answer kept) and with LIST otherwise, or when
 // MLSD is refused as unknown (500 or 502). The directory itself and its
-// parent (MLSD type=cdir and type=pdir, LIST "." and "..") are left out.
+// parent (MLSD type=cdir and type=pdir, directories named "." and "..")
+// are left out.
 //
 // Unlike [Conn.Mlsd] and [Conn.List], ReadDir holds the whole directory in
 // memory. On failure it returns the entries read before it and the error.
 // Lines that cannot be parsed do not stop the listing: ReadDir returns
 // every entry it could parse and an error wrapping the first *ParseError
 // (of class ErrProto) and saying how many lines failed.
+//
+// Every name returned is one path element, as io/fs requires: an entry
+// whose name is empty, holds '/', '\' or NUL, or is "." or ".." without
+// being a directory, is left out, and the error returned (with the other
+// entries) holds a [*NameError] for each, so that errors.Is(err,
+// ErrUnsafeName) is true and errors.As finds the first one.
 func (c *Conn) ReadDir(ctx context.Context, path string) ([]Entry, error) {
 	entries, _, err := c.readDir(ctx, path)
 	return entries, err
@@ -208,28 +224,40 @@ func (c *Conn) ReadDir(ctx context.Context, path string) ([]Entry, error) {
 
 // readDir is ReadDir; mlsd reports whether MLSD was used.
 func (c *Conn) readDir(ctx context.Context, path string) (entries []Entry, mlsd bool, err error) {
+	entries, unsafe, mlsd, err := c.listDir(ctx, path)
+	if len(unsafe) > 0 {
+		err = joinErr(err, unsafe)
+	}
+	return entries, mlsd, err
+}
+
+// listDir is readDir with the entries whose names are unsafe apart from
+// the other errors.
+func (c *Conn) listDir(ctx context.Context, path string) (entries []Entry, unsafe nameErrors, mlsd bool, err error) {
 	mlsd, err = c.hasMLST(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if mlsd {
-		entries, err = gather(c.Mlsd(ctx, path))
-		if len(entries) == 0 && unknownCmd(err) {
+		entries, unsafe, err = gather(path, c.Mlsd(ctx, path))
+		if len(entries) == 0 && len(unsafe) == 0 && unknownCmd(err) {
 			c.mlst.Store(-1)
 			mlsd = false
 		}
 	}
 	if !mlsd {
-		entries, err = gather(c.List(ctx, path))
+		entries, unsafe, err = gather(path, c.List(ctx, path))
 	}
 	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
-	return entries, mlsd, err
+	return entries, unsafe, mlsd, err
 }
 
-// gather collects a listing into a slice, leaving out the listed
-// directory and its parent. Parse errors are counted; the first is kept.
-func gather(seq iter.Seq2[Entry, error]) ([]Entry, error) {
+// gather collects the listing of dir into a slice, leaving out the listed
+// directory and its parent, and the entries whose names are unsafe, which
+// it returns as NameErrors. Parse errors are counted; the first is kept.
+func gather(dir string, seq iter.Seq2[Entry, error]) ([]Entry, nameErrors, error) {
 	var entries []Entry
+	var unsafe nameErrors
 	var perr, xerr error
 	bad := 0
 	for e, err := range seq {
@@ -245,7 +273,11 @@ func gather(seq iter.Seq2[Entry, error]) ([]Entry, error) {
 			}
 			continue
 		}
-		if e.Type == TypeCdir || e.Type == TypePdir || e.Name == "." || e.Name == ".." {
+		if e.Type == TypeCdir || e.Type == TypePdir || (e.IsDir() && (e.Name == "." || e.Name == "..")) {
+			continue
+		}
+		if !safeName(e.Name) {
+			unsafe = append(unsafe, &NameError{Dir: dir, Entry: e})
 			continue
 		}
 		entries = append(entries, e)
@@ -255,11 +287,80 @@ func gather(seq iter.Seq2[Entry, error]) ([]Entry, error) {
 	}
 	if xerr != nil {
 		if perr != nil {
-			return entries, fmt.Errorf("%w (and %w)", xerr, perr)
+			return entries, unsafe, fmt.Errorf("%w (and %w)", xerr, perr)
 		}
-		return entries, xerr
+		return entries, unsafe, xerr
 	}
-	return entries, perr
+	return entries, unsafe, perr
+}
+
+// ErrUnsafeName is the class of a listing entry left out by ReadDir, Walk
+// and FS because its name is not one path element; see [NameError].
+var ErrUnsafeName = errors.New("ftp: unsafe name in listing")
+
+// NameError reports an entry of a directory listing whose name is not one
+// path element: empty, holding '/', '\' or NUL, or "." or ".." for an
+// entry that is not a directory. Such a name, joined to a local directory,
+// could reach outside it, so [Conn.ReadDir], [Conn.Walk] and [Conn.FS]
+// leave the entry out and report it with a NameError; errors.Is(err,
+// ErrUnsafeName) is true.
+type NameError struct {
+	// Dir is the directory that was listed, as the caller named it.
+	Dir string
+	// Entry is the entry as the server listed it, Name unchanged.
+	Entry Entry
+}
+
+// Error describes the error, quoting the name (cut to 120 bytes when it is
+// longer).
+func (e *NameError) Error() string {
+	return "ftp: listing of " + quoteLong(e.Dir) + ": entry " + quoteLong(e.Entry.Name) +
+		" left out: not a single path element"
+}
+
+// Is reports whether target is ErrUnsafeName.
+func (e *NameError) Is(target error) bool { return target == ErrUnsafeName }
+
+// nameErrors are the entries of one listing left out for their names. As an
+// error it quotes the first and counts them; each is reachable through
+// errors.As and Unwrap.
+type nameErrors []*NameError
+
+func (ne nameErrors) Error() string {
+	if len(ne) == 1 {
+		return ne[0].Error()
+	}
+	return ne[0].Error() + " (" + strconv.Itoa(len(ne)) + " unsafe names in all)"
+}
+
+func (ne nameErrors) Unwrap() []error {
+	errs := make([]error, len(ne))
+	for i, e := range ne {
+		errs[i] = e
+	}
+	return errs
+}
+
+// joinErr returns err and the unsafe names as one error, err first.
+func joinErr(err error, unsafe nameErrors) error {
+	if err == nil {
+		return unsafe
+	}
+	return fmt.Errorf("%w (and %w)", err, unsafe)
+}
+
+// safeName reports whether name is one path element that cannot reach
+// outside the directory it is joined to, on Unix or Windows.
+func safeName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\\x00")
+}
+
+// quoteLong quotes s for an error message, cut to maxErrLine bytes.
+func quoteLong(s string) string {
+	if len(s) > maxErrLine {
+		return strconv.Quote(s[:maxErrLine]) + "..."
+	}
+	return strconv.Quote(s)
 }
 
 // notExist marks a reply error to a stat as "does not exist" for

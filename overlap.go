@@ -39,10 +39,12 @@ func (c *Conn) settle() error {
 	if c.pasvDue == "" {
 		return nil
 	}
+	cmd := c.pasvDue
 	c.pasvDue = ""
-	last := c.lastResp
+	last, lastCmd := c.lastResp, c.cmd
+	c.cmd = cmd
 	_, err := c.getResp()
-	c.lastResp = last
+	c.lastResp, c.cmd = last, lastCmd
 	if err != nil && !isReplyErr(err) {
 		return err
 	}
@@ -119,7 +121,7 @@ func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd st
 	}
 	raw, err = dd.wait()
 	if err != nil {
-		return nil, "", c.drainFinal(err)
+		return nil, "", c.drainFinal(c.dataConnErr(cmd, err))
 	}
 	if c.lastPasv == "EPSV" {
 		c.epsvOK = true

@@ -272,3 +272,28 @@ func TestRetrManyPASVDueThenGetResp(t *testing.T) {
 	}
 	f.wait()
 }
+
+// TestRetrManyErrorNamesTransfer: the final reply read after the next
+// PASV went out is still the transfer's, and its error names RETR.
+func TestRetrManyErrorNamesTransfer(t *testing.T) {
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE I", "200 binary")
+		ln := s.pasv()
+		ln = pipelinedRetr(s, ln, "a", "aaa", "451 local error", true)
+		if ln != nil {
+			ln.Close()
+		}
+		s.reply("NOOP", "200 in step")
+	})
+	c := dialFake(t, f, nil)
+	_, err := c.RetrMany(ctxT(t), []string{"RETR a", "RETR b"}, func(int) (io.Writer, error) { return io.Discard, nil })
+	var e *Error
+	if !errors.As(err, &e) || e.Cmd != "RETR a" {
+		t.Fatalf("RetrMany: %v, want the 451 of RETR a", err)
+	}
+	if _, err := c.Noop(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.wait()
+}

@@ -205,7 +205,7 @@ func TestParse227DigitRun(t *testing.T) {
 	if fe.Msg != "227 "+run {
 		t.Errorf("Msg holds %d bytes, want the whole reply (%d)", len(fe.Msg), 4+len(run))
 	}
-	if msg := err.Error(); len(msg) > 300 || !strings.HasPrefix(msg, "227 777") || !strings.HasSuffix(msg, "... (131076 bytes)") {
+	if msg := err.Error(); len(msg) > 320 || !strings.HasPrefix(msg, "ftp: reply: 227 777") || !strings.HasSuffix(msg, "... (131076 bytes)") {
 		t.Errorf("Error() is %d bytes: %.80q...%q", len(msg), msg, msg[max(0, len(msg)-40):])
 	}
 }
@@ -223,7 +223,7 @@ func TestClipReply(t *testing.T) {
 		t.Errorf("clipReply = %q, want %q", got, want)
 	}
 	e := newError(ErrPerm, "550 "+strings.Repeat("y", 1<<20))
-	if msg := e.Error(); len(msg) > 300 || !strings.HasPrefix(msg, "550 yyy") {
+	if msg := e.Error(); len(msg) > 320 || !strings.HasPrefix(msg, "ftp: reply: 550 yyy") {
 		t.Errorf("Error() of a 1 MiB reply is %d bytes", len(msg))
 	}
 }

@@ -15,7 +15,9 @@ import (
 // connection and EPSV on IPv6, as in ftplib (EPSV on both with
 // Dialer.EPSV); when the server refuses one
 // with a 5xx reply the other is tried, and the one that worked is used from
-// then on. The host of a 227 reply is replaced by the control connection's
+// then on; when both fail, both errors are returned (errors.Join), so
+// errors.Is finds the class of each (a malformed 229 is ErrProto even when
+// PASV was refused with ErrPerm). The host of a 227 reply is replaced by the control connection's
 // peer unless PASV addresses are trusted; EPSV always uses the peer.
 func (c *Conn) MakePasv(ctx context.Context) (host string, port int, err error) {
 	_, err = c.call(ctx, func() (string, error) {
@@ -38,6 +40,7 @@ func (c *Conn) makePasv() (string, int, error) {
 	if c.pasvDue == first {
 		// Sent ahead by the previous transfer of a RetrMany.
 		c.pasvDue = ""
+		c.cmd = first
 		resp, rerr := c.getResp()
 		host, port, err = c.pasvReply(first, resp, rerr)
 	} else {
@@ -52,7 +55,7 @@ func (c *Conn) makePasv() (string, int, error) {
 	}
 	host, port, err2 := c.pasvWith(other)
 	if err2 != nil {
-		return "", 0, err
+		return "", 0, errors.Join(err, err2)
 	}
 	c.pasvCmd = other
 	return host, port, nil
@@ -61,7 +64,8 @@ func (c *Conn) makePasv() (string, int, error) {
 // pasvDial asks for a passive data port and connects to it. When EPSV
 // worked but its port cannot be reached (a broken EPSV implementation, a
 // firewall), PASV is tried once, and used from then on if it works; if it
-// does not, the EPSV connection's error is returned.
+// does not, the EPSV connection's error and PASV's are returned
+// (errors.Join).
 func (c *Conn) pasvDial(ctx context.Context) (net.Conn, error) {
 	host, port, err := c.makePasv()
 	if err != nil {
@@ -81,12 +85,11 @@ func (c *Conn) pasvDialAt(ctx context.Context, host string, port int) (net.Conn,
 		return raw, err
 	}
 	host, port, err2 := c.pasvWith("PASV")
-	if err2 != nil {
-		return nil, err
+	if err2 == nil {
+		raw, err2 = c.dialData(ctx, host, port)
 	}
-	raw, err2 = c.dialData(ctx, host, port)
 	if err2 != nil {
-		return nil, err
+		return nil, errors.Join(err, err2)
 	}
 	c.pasvCmd = "PASV"
 	return raw, nil

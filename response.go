@@ -127,10 +127,15 @@ func (c *Conn) getLine() (string, error) {
 	c.armCtrl()
 	b, err := c.ctrlLR.readLine()
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			if len(b) > 0 {
-				err = io.ErrUnexpectedEOF
-			}
+		if errors.Is(err, io.EOF) && len(b) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		switch {
+		case errors.Is(err, ErrLineTooLong):
+		case !c.interrupted():
+			// A stall caught by Dialer.Timeout, or the connection lost.
+			err = opError(c.replyTo(), "reading reply", err)
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 			err = fmt.Errorf("ftp: reading reply: %w", err)
 		}
 		return "", c.fail(err)
@@ -192,7 +197,7 @@ func (c *Conn) getResp() (string, error) {
 	if len(resp) > 0 && resp[0] >= '1' && resp[0] <= '3' {
 		return resp, nil
 	}
-	return "", replyError(resp)
+	return "", cmdError(replyError(resp), c.cmd)
 }
 
 // voidResp reads a reply that must be 2xx (ftplib voidresp).
@@ -202,7 +207,7 @@ func (c *Conn) voidResp() (string, error) {
 		return "", err
 	}
 	if resp[0] != '2' {
-		return "", newError(ErrReply, resp)
+		return "", cmdError(newError(ErrReply, resp), c.cmd)
 	}
 	return resp, nil
 }
@@ -230,6 +235,7 @@ func (c *Conn) putCmd(line string) error {
 	if err := c.settle(); err != nil {
 		return err
 	}
+	c.cmd = line
 	if c.debug > 0 {
 		c.debugLine("*cmd*", line, true)
 	}
@@ -238,9 +244,32 @@ func (c *Conn) putCmd(line string) error {
 	}
 	c.armCtrl()
 	if _, err := c.ctrl.Write(buf); err != nil {
+		if !c.interrupted() {
+			err = opError(line, "sending command", err)
+		}
 		return c.fail(err)
 	}
 	return nil
+}
+
+// replyTo returns what the reply being read answers, for an error: the
+// command, "welcome" while Dial waits for it, or "" when unknown.
+func (c *Conn) replyTo() string {
+	if c.cmd == "" && c.welcome == "" {
+		return "welcome"
+	}
+	return c.cmd
+}
+
+// opError names what was going on when the I/O error err happened: the
+// command (its PASS or ACCT argument masked) or "" for none, and the step,
+// as in "ftp: RETR big.bin: reading reply: read tcp ...: i/o timeout".
+// err stays reachable through errors.Is and errors.As.
+func opError(cmd, step string, err error) error {
+	if cmd == "" {
+		return fmt.Errorf("ftp: %s: %w", step, err)
+	}
+	return fmt.Errorf("ftp: %s: %s: %w", maskCmd(cmd), step, err)
 }
 
 // sendCmd sends a command and returns its reply (ftplib sendcmd).
@@ -262,7 +291,7 @@ func (c *Conn) voidCmd(line string) (string, error) {
 		return "", err
 	}
 	if resp[0] != '2' {
-		return "", newError(ErrReply, resp)
+		return "", cmdError(newError(ErrReply, resp), c.cmd)
 	}
 	return resp, nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -346,7 +347,7 @@ func (c *Conn) wrapData(ctx context.Context, raw net.Conn) (net.Conn, error) {
 		return raw, nil
 	}
 	c.tlsSetup()
-	tc := tls.Client(raw, c.tlsData)
+	tc := tls.Client(&eofWatch{Conn: raw}, c.tlsData)
 	c.arm(raw)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, c.wrapIO(fmt.Errorf("ftp: TLS handshake on the data connection: %w", err))
@@ -356,6 +357,35 @@ func (c *Conn) wrapData(ctx context.Context, raw net.Conn) (net.Conn, error) {
 	c.dataTLS = &st
 	c.mu.Unlock()
 	return tc, nil
+}
+
+// eofWatch is the socket under a protected data connection: it records
+// whether the TCP stream ended. crypto/tls reports a close_notify and a
+// TCP close at a record boundary alike (io.EOF), and only the second may
+// be a truncation by a third party or a crashed server.
+type eofWatch struct {
+	net.Conn
+	eof atomic.Bool
+}
+
+func (w *eofWatch) Read(p []byte) (int, error) {
+	n, err := w.Conn.Read(p)
+	if err == io.EOF {
+		w.eof.Store(true)
+	}
+	return n, err
+}
+
+// noCloseNotify reports whether conn is a protected data connection whose
+// TCP stream ended without the peer's TLS close_notify (after its Read
+// returned io.EOF: crypto/tls stops reading the socket at a close_notify).
+func noCloseNotify(conn net.Conn) bool {
+	tc, ok := conn.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	w, ok := tc.NetConn().(*eofWatch)
+	return ok && w.eof.Load()
 }
 
 // closeData ends a data connection whose transfer completed normally,

@@ -3,6 +3,7 @@ package ftp
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -139,7 +140,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	if c.passive {
 		host, port, err := c.makePasv()
 		if err != nil {
-			return nil, nil, -1, err
+			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
 		if c.canOverlap() {
 			// The data connection is opened while cmd is sent
@@ -151,7 +152,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		} else {
 			raw, err = c.pasvDialAt(ctx, host, port)
 			if err != nil {
-				return nil, nil, -1, err
+				return nil, nil, -1, c.dataConnErr(cmd, err)
 			}
 			c.setData(raw)
 			resp, err = c.transferCmd(cmd, o)
@@ -176,7 +177,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		c.setListener(nil)
 		ln.Close()
 		if err != nil {
-			return nil, nil, -1, c.drainFinal(err)
+			return nil, nil, -1, c.drainFinal(c.dataConnErr(cmd, err))
 		}
 		c.setData(raw)
 	}
@@ -199,6 +200,17 @@ func parseSize(resp string) int64 {
 		}
 	}
 	return -1
+}
+
+// dataConnErr names the transfer cmd in a failure to open its data
+// connection (a dial or accept that timed out, say), unless err is a reply
+// error, which names its own command, or the call was interrupted.
+func (c *Conn) dataConnErr(cmd string, err error) error {
+	var e *Error
+	if errors.As(err, &e) || c.interrupted() {
+		return err
+	}
+	return opError(cmd, "data connection", err)
 }
 
 // transferCmd sends [REST] and the transfer command and reads the
@@ -292,12 +304,16 @@ type DataConn struct {
 	raw    net.Conn     // the socket
 	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
 	lr     *lineReader  // line mode: reads go through lr.br
+	cmd    string       // the transfer command, for errors (see ioErr)
 	upload bool
 	next   string // PASV or EPSV to send at the end of the data (RetrMany)
 	binary bool   // TYPE I download from offset 0: a 150 size is checked
 	size   int64
 	n      int64
+	wire   int64 // line mode: bytes read from conn
 	eof    bool
+	short  error // the data connection ended without close_notify
+	netErr error // the data connection failed (as returned to the caller)
 	buf    *[]byte
 
 	aborted atomic.Bool
@@ -328,15 +344,17 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 		return nil, err
 	}
 	if err := c.setType(typ, void); err != nil {
+		err = cmdError(err, c.cmd)
 		c.release(stop)
 		return nil, err
 	}
 	conn, raw, size, err := c.openData(ctx, cmd, o)
 	if err != nil {
+		err = cmdError(err, c.cmd)
 		c.release(stop)
 		return nil, err
 	}
-	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, upload: upload, size: size}
+	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, cmd: cmd, upload: upload, size: size}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		d.tcp = tc
 	}
@@ -477,7 +495,7 @@ func (c *Conn) finalResp() (string, error) {
 		c.lastResp = resp[:3]
 	}
 	if resp == "" || resp[0] != '2' {
-		return "", replyError(resp)
+		return "", cmdError(replyError(resp), c.cmd)
 	}
 	return resp, nil
 }
@@ -548,7 +566,11 @@ func (d *DataConn) Reply() string {
 }
 
 // Read reads downloaded data. It returns io.EOF at the end of the data;
-// whether the transfer succeeded is known from Close.
+// whether the transfer succeeded is known from Close. A protected (PROT P)
+// data connection that ends without the server's TLS close_notify may
+// have been cut short: unless the 150 reply announced a size that the
+// bytes read reach, Read then returns an error wrapping
+// io.ErrUnexpectedEOF instead of io.EOF (and Close returns it too).
 func (d *DataConn) Read(p []byte) (int, error) {
 	if d.upload {
 		return 0, fmt.Errorf("ftp: Read on an upload data connection")
@@ -571,6 +593,45 @@ func (d *DataConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// atEOF records the end of a download's data and returns io.EOF, or an
+// error wrapping io.ErrUnexpectedEOF when the data connection was
+// protected and its TCP stream ended without the server's TLS
+// close_notify: then nothing tells a complete transfer from one cut short
+// (by a third party, or a server that died), unless the 150 reply
+// announced a size that the bytes received reach. The final reply is
+// still read by Close, which returns the same error.
+func (d *DataConn) atEOF() error {
+	d.eof = true
+	if d.short != nil {
+		return d.short
+	}
+	if !noCloseNotify(d.conn) {
+		return io.EOF
+	}
+	got := d.n
+	if d.lr != nil {
+		got = d.wire
+	}
+	if d.size >= 0 && got >= d.size {
+		return io.EOF
+	}
+	d.short = fmt.Errorf("ftp: protected data connection ended without TLS close_notify after %d bytes and no size was announced to show it complete: %w", got, io.ErrUnexpectedEOF)
+	if d.size >= 0 {
+		d.short = fmt.Errorf("ftp: protected data connection ended without TLS close_notify after %d of %d bytes: %w", got, d.size, io.ErrUnexpectedEOF)
+	}
+	return d.short
+}
+
+// wireReader is a line-mode download's data connection as its line reader
+// reads it: it counts the bytes.
+type wireReader DataConn
+
+func (w *wireReader) Read(p []byte) (int, error) {
+	n, err := w.conn.Read(p)
+	w.wire += int64(n)
+	return n, err
+}
+
 func (d *DataConn) closedErr() error {
 	if d.aborted.Load() {
 		return errAborted
@@ -580,13 +641,26 @@ func (d *DataConn) closedErr() error {
 
 func (d *DataConn) readErr(err error) error {
 	if err == io.EOF {
-		d.eof = true
-		return io.EOF
+		return d.atEOF()
 	}
 	if d.closed.Load() {
 		return d.closedErr()
 	}
-	return d.c.wrapIO(err)
+	err = d.ioErr(err)
+	if !errors.Is(err, ErrLineTooLong) {
+		d.netErr = err
+	}
+	return err
+}
+
+// ioErr names the transfer in an error of its data connection, as in
+// "ftp: RETR big.bin: data: read tcp ...: i/o timeout" for a stall caught
+// by Dialer.Timeout; an interrupted call gets its cause instead (wrapIO).
+func (d *DataConn) ioErr(err error) error {
+	if errors.Is(err, ErrLineTooLong) || d.c.interrupted() {
+		return d.c.wrapIO(err)
+	}
+	return opError(d.cmd, "data", err)
 }
 
 // WriteTo copies the download to w (io.WriterTo): on a plain connection it
@@ -650,7 +724,8 @@ func (d *DataConn) Write(p []byte) (int, error) {
 		if d.closed.Load() {
 			err = d.closedErr()
 		} else {
-			err = d.c.wrapIO(err)
+			err = d.ioErr(err)
+			d.netErr = err
 		}
 	}
 	return n, err
@@ -744,7 +819,8 @@ func (d *DataConn) copyErr(err error) error {
 	case d.closed.Load():
 		return d.closedErr()
 	default:
-		return d.c.wrapIO(err)
+		d.netErr = d.ioErr(err)
+		return d.netErr
 	}
 }
 
@@ -770,8 +846,15 @@ func (d *DataConn) buffer(n int) []byte {
 // both replies the server sends (the transfer's, such as 426, and the
 // ABOR's) are read, so the Conn stays usable; Close then returns nil unless
 // that exchange failed. A download that received fewer bytes than its 150
-// reply announced is an error wrapping io.ErrUnexpectedEOF. Close is safe
-// to call more than once: later calls return the first result.
+// reply announced, or whose protected data connection ended without a TLS
+// close_notify (see Read), is an error wrapping io.ErrUnexpectedEOF. A
+// transfer whose data connection failed (an error from Read, Write or a
+// copy) is an error at Close too. In both cases, when the server's reply
+// is negative as well (such as a 426 or 451), both are returned
+// (errors.Join), so that errors.Is finds the network error and the
+// reply's class.
+// Close is safe to call more than once: later calls return the first
+// result.
 func (d *DataConn) Close() error {
 	if !d.upload && !d.eof && d.size >= 0 && d.n >= d.size && !d.closed.Load() {
 		// All the announced bytes were read: one more read sees the end
@@ -784,6 +867,18 @@ func (d *DataConn) Close() error {
 		d.recycle()
 	}
 	return err
+}
+
+// withReply returns err joined with the transfer's final reply when that
+// is a negative one (such as the 451 of a server that could not store a
+// cut upload, or a 426, read during the ABOR exchange), so that errors.Is
+// finds both the data connection's failure and the reply's class.
+func (d *DataConn) withReply(err error) error {
+	resp := d.reply
+	if resp == "" || (resp[0] != '4' && resp[0] != '5') {
+		return err
+	}
+	return errors.Join(err, cmdError(replyError(resp), d.cmd))
 }
 
 // recycle returns the transfer's buffers to their pools. Only the
@@ -834,6 +929,10 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	if abort || (!d.upload && !d.eof) {
 		d.aborted.Store(true)
 		d.reply, d.err = c.abortTransfer(d.raw)
+		if d.err == nil && d.netErr != nil && !abort {
+			// Read failed: the transfer did not complete.
+			d.err = d.withReply(d.netErr)
+		}
 		if abort {
 			err = d.err
 			if d.err == nil {
@@ -846,9 +945,11 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 			// transfer's PASV goes out now, its reply is read after
 			// this one's (overlap.go). A failed write breaks the Conn,
 			// and finalResp then fails too.
+			cmd := c.cmd
 			if c.putCmd(d.next) == nil {
 				c.pasvDue = d.next
 			}
+			c.cmd = cmd // the final reply read next is the transfer's
 		}
 		cerr := c.closeData(d.ctx, d.conn, d.upload)
 		c.setData(nil)
@@ -858,7 +959,15 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		}
 		d.reply = resp
 		switch {
+		case err != nil && d.short != nil:
+			err = errors.Join(d.short, err)
+		case err != nil && d.netErr != nil:
+			err = errors.Join(d.netErr, err)
 		case err != nil:
+		case d.short != nil:
+			err = d.short
+		case d.netErr != nil:
+			err = d.netErr
 		case cerr != nil:
 			err = c.wrapIO(cerr)
 		case d.binary && d.size >= 0 && d.n < d.size:
@@ -941,7 +1050,7 @@ func (c *Conn) abortExchange(data net.Conn) (string, error) {
 	if second[0] != '2' {
 		// proftpd may answer ABOR (226) before the aborted transfer (426).
 		if first == "" || first[0] != '2' || (second[0] != '4' && second[0] != '5') {
-			return first, newError(ErrProto, second)
+			return first, cmdError(newError(ErrProto, second), "ABOR")
 		}
 		first = second
 	}
@@ -966,7 +1075,7 @@ func (c *Conn) abortSync() (string, error) {
 		}
 		between = resp
 	}
-	return "", c.fail(newError(ErrProto, between))
+	return "", c.fail(cmdError(newError(ErrProto, between), "ABOR"))
 }
 
 // sendAbor sends ABOR as an ordinary command line. Unlike ftplib it is not
@@ -982,6 +1091,7 @@ func (c *Conn) sendAbor() error {
 	if c.debug > 1 {
 		c.debugLine("*put*", abor, false)
 	}
+	c.cmd = "ABOR"
 	c.armCtrl()
 	_, err := c.ctrl.Write([]byte(abor))
 	if err != nil {
@@ -1030,7 +1140,7 @@ func checkAbortReply(resp string, err error) (string, error) {
 		return "", err
 	}
 	if c := replyCode(resp); c != 426 && c != 225 && c != 226 {
-		return "", newError(ErrProto, resp)
+		return "", cmdError(newError(ErrProto, resp), "ABOR")
 	}
 	return resp, nil
 }
@@ -1039,7 +1149,9 @@ func checkAbortReply(resp string, err error) (string, error) {
 // in force), [REST], cmd (such as "RETR name"), then the data is written to
 // w, and the final reply, which must be 2xx, is returned. When w fails or
 // the data connection breaks, the transfer is aborted so the Conn stays in
-// step, and that error is returned.
+// step, and that error is returned; when the data connection broke and the
+// server's reply read then is negative (such as 426), the two are joined
+// (errors.Join).
 func (c *Conn) RetrBinary(ctx context.Context, cmd string, w io.Writer, opts ...TransferOption) (string, error) {
 	o := collect(opts)
 	d, err := c.open(ctx, "I", true, cmd, &o, false)
@@ -1093,9 +1205,12 @@ func copyBlocks(dst io.Writer, src io.Reader, buf []byte, onBlock func([]byte)) 
 // end finishes a transfer run by the package: on err the transfer is
 // aborted (to stay in step) and err returned; otherwise Close's result.
 func (d *DataConn) end(err error) (string, error) {
-	if err != nil {
+	if err != nil && (d.short == nil || err != d.short) {
 		if ran, _ := d.finish(true); ran {
 			d.recycle()
+		}
+		if d.netErr != nil {
+			err = d.withReply(err)
 		}
 		return "", err
 	}
@@ -1110,7 +1225,9 @@ func (d *DataConn) end(err error) (string, error) {
 // io.EOF, and the final reply, which must be 2xx, is returned. When r or
 // the data connection fails, the transfer is aborted (ABOR) rather than
 // ended, so the server does not keep a silently truncated file as
-// complete, and that error is returned.
+// complete, and that error is returned; when the data connection failed
+// and the server's reply read then is negative (such as a 451 or 426),
+// the two are joined (errors.Join), so errors.Is finds both.
 func (c *Conn) StorBinary(ctx context.Context, cmd string, r io.Reader, opts ...TransferOption) (string, error) {
 	o := collect(opts)
 	d, err := c.open(ctx, "I", true, cmd, &o, true)
@@ -1137,7 +1254,7 @@ func (c *Conn) retrLinesConn(ctx context.Context, cmd string) (*DataConn, error)
 		return nil, err
 	}
 	lr := lineReaderPool.Get().(*lineReader)
-	lr.br.Reset(d.conn)
+	lr.br.Reset((*wireReader)(d))
 	lr.max = c.maxLine
 	d.lr = lr
 	return d, nil
@@ -1151,6 +1268,9 @@ func (d *DataConn) readLine() (string, error) {
 		return "", d.closedErr()
 	}
 	if d.eof {
+		if d.short != nil {
+			return "", d.short
+		}
 		return "", io.EOF
 	}
 	d.c.arm(d.raw)
@@ -1159,9 +1279,8 @@ func (d *DataConn) readLine() (string, error) {
 		if err != io.EOF {
 			return "", d.readErr(err)
 		}
-		d.eof = true
-		if b == nil {
-			return "", io.EOF
+		if err := d.atEOF(); err != io.EOF || b == nil {
+			return "", err
 		}
 	}
 	d.n += int64(len(b))

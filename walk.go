@@ -2,9 +2,46 @@ package ftp
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 )
+
+// DefaultMaxDepth is how many levels below its root [Conn.Walk] reads
+// unless told otherwise with [MaxDepth], and how deep a directory the
+// fs.FS of [Conn.FS] lists: enough for any real tree, and a bound on a
+// server whose every directory holds another.
+const DefaultMaxDepth = 256
+
+// Errors that Walk gives fn for a directory it does not read.
+var (
+	// ErrTooDeep reports a directory at the maximum depth (see
+	// [MaxDepth]): it is visited but not read.
+	ErrTooDeep = errors.New("ftp: directory too deep")
+
+	// ErrCycle reports a directory whose MLSD or MLST unique fact is that
+	// of a directory above it on the current path: the server's tree loops
+	// (a directory link, most often), and the directory is visited but not
+	// read.
+	ErrCycle = errors.New("ftp: directory cycle")
+)
+
+// A WalkOption changes how [Conn.Walk] walks.
+type WalkOption func(*walkOpts)
+
+type walkOpts struct {
+	maxDepth int
+}
+
+// MaxDepth sets how many levels below its root Walk reads: a directory n
+// levels below the root (the root being level 0) is given to fn, and then
+// given again with an error wrapping ErrTooDeep instead of being read. So
+// MaxDepth(1) reads the root only. n < 0 removes the bound. The default is
+// DefaultMaxDepth.
+func MaxDepth(n int) WalkOption {
+	return func(o *walkOpts) { o.maxDepth = n }
+}
 
 // Walk walks the file tree rooted at root on the server, calling fn for
 // each file or directory in the tree, root included, with the semantics of
@@ -20,9 +57,18 @@ import (
 // directory without facts); when that fails fn is called once with the
 // zero Entry and the error. Directories are read with [Conn.ReadDir]: when
 // reading one fails, fn is called a second time for it with the error, and
-// the entries read (if fn returns nil), as fs.WalkDir does. Names are
-// taken verbatim from the listings, so a server that returns "/" in a name
-// makes odd paths.
+// the entries read (if fn returns nil), as fs.WalkDir does.
+//
+// A hostile or broken server cannot lead Walk astray. Every name is one
+// path element: an entry that ReadDir leaves out for its name is reported
+// by calling fn once more for its directory, with a [*NameError] (one call
+// per entry, before the entries are walked). Walk reads directories down
+// to DefaultMaxDepth levels below root (see [MaxDepth]); a directory at
+// that depth, or one whose unique fact (MLSD and MLST give it on most
+// servers) is already on the path from root to it, is given to fn a second
+// time with an error wrapping ErrTooDeep or ErrCycle, and not read. In
+// each of these calls fn may return nil to go on, fs.SkipDir to skip the
+// rest of the directory, or another error to stop.
 //
 // Each directory is read whole, and the Conn is free, before fn is called
 // for its entries, so fn may use the Conn (to download a file, say).
@@ -30,12 +76,17 @@ import (
 // from root to the current one, not by the size of the tree. Walk returns
 // the error fn returned, other than fs.SkipDir or fs.SkipAll; errors from
 // the server are given to fn, not returned.
-func (c *Conn) Walk(ctx context.Context, root string, fn func(path string, e Entry, err error) error) error {
+func (c *Conn) Walk(ctx context.Context, root string, fn func(path string, e Entry, err error) error, opts ...WalkOption) error {
+	o := walkOpts{maxDepth: DefaultMaxDepth}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	w := &walker{c: c, fn: fn, max: o.maxDepth, above: map[string]string{}}
 	e, err := c.stat(ctx, root)
 	if err != nil {
 		err = fn(root, Entry{}, err)
 	} else {
-		err = c.walk(ctx, root, e, fn)
+		err = w.walk(ctx, root, e, 0)
 	}
 	if err == fs.SkipDir || err == fs.SkipAll {
 		return nil
@@ -43,30 +94,73 @@ func (c *Conn) Walk(ctx context.Context, root string, fn func(path string, e Ent
 	return err
 }
 
-// walk visits p, whose entry is e, and below it.
-func (c *Conn) walk(ctx context.Context, p string, e Entry, fn func(string, Entry, error) error) error {
-	if err := fn(p, e, nil); err != nil || !e.IsDir() {
+// walker is the state of one Walk.
+type walker struct {
+	c     *Conn
+	fn    func(string, Entry, error) error
+	max   int               // depth not read; < 0: no bound
+	above map[string]string // unique fact → path, for the directories being read
+}
+
+// walk visits p, whose entry is e, depth levels below the root, and below
+// it.
+func (w *walker) walk(ctx context.Context, p string, e Entry, depth int) error {
+	if err := w.fn(p, e, nil); err != nil || !e.IsDir() {
 		if err == fs.SkipDir && e.IsDir() {
 			err = nil
 		}
 		return err
 	}
-	entries, err := c.ReadDir(ctx, p)
+	unique := e.Facts["unique"]
+	var stop error
+	if w.max >= 0 && depth >= w.max {
+		stop = fmt.Errorf("%w: %s is %d levels below the root; not read", ErrTooDeep, quoteLong(p), depth)
+	} else if q, ok := w.above[unique]; ok && unique != "" {
+		stop = fmt.Errorf("%w: %s has the unique fact %s of %s, above it; not read", ErrCycle, quoteLong(p), quoteLong(unique), quoteLong(q))
+	}
+	if stop != nil {
+		if err := w.fn(p, e, stop); err != fs.SkipDir {
+			return err
+		}
+		return nil
+	}
+	entries, unsafe, _, err := w.c.listDir(ctx, p)
+	for _, ne := range unsafe {
+		if ferr := w.fn(p, e, ne); ferr != nil {
+			if ferr == fs.SkipDir {
+				ferr = nil
+			}
+			return ferr
+		}
+	}
 	if err != nil {
-		if err = fn(p, e, err); err != nil {
+		if err = w.fn(p, e, err); err != nil {
 			if err == fs.SkipDir {
 				err = nil
 			}
 			return err
 		}
 	}
+	if unique != "" {
+		w.above[unique] = p
+		defer delete(w.above, unique)
+	}
 	for _, child := range entries {
-		if err := c.walk(ctx, joinPath(p, child.Name), child, fn); err != nil {
+		if err := w.walk(ctx, joinPath(p, child.Name), child, depth+1); err != nil {
 			if err == fs.SkipDir {
 				break
 			}
 			return err
 		}
+	}
+	return nil
+}
+
+// tooDeep returns an error wrapping ErrTooDeep when the valid fs path name
+// is DefaultMaxDepth levels or more below the FS root, else nil.
+func tooDeep(name string) error {
+	if depth := strings.Count(name, "/") + 1; name != "." && depth >= DefaultMaxDepth {
+		return fmt.Errorf("%w: %d levels below the root; not read", ErrTooDeep, depth)
 	}
 	return nil
 }

@@ -511,7 +511,11 @@ func (x *xfer) run() {
 	}
 	if tc != nil {
 		handedOff = true
-		x.linger(tc, conn)
+		if f.NoCloseNotify {
+			x.linger(nil, conn)
+		} else {
+			x.linger(tc, conn)
+		}
 	} else {
 		conn.Close()
 	}
@@ -523,9 +527,15 @@ func (x *xfer) run() {
 // socket closes, so that what the client sends does not make our kernel
 // reset the connection. The connection must be tracked; linger untracks
 // it.
+// With tc nil (the NoCloseNotify fault) no close_notify is sent: the TCP
+// stream just ends, and what the client sends is read raw.
 func (x *xfer) linger(tc *tls.Conn, conn net.Conn) {
-	tc.SetWriteDeadline(time.Now().Add(dataTimeout))
-	tc.CloseWrite()
+	var rest io.Reader = conn
+	if tc != nil {
+		tc.SetWriteDeadline(time.Now().Add(dataTimeout))
+		tc.CloseWrite()
+		rest = tc
+	}
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		tcp.CloseWrite()
 	}
@@ -535,7 +545,7 @@ func (x *xfer) linger(tc *tls.Conn, conn net.Conn) {
 		defer s.srv.wg.Done()
 		defer s.srv.untrack(conn)
 		conn.SetReadDeadline(time.Now().Add(dataTimeout))
-		io.Copy(io.Discard, tc)
+		io.Copy(io.Discard, rest)
 	}()
 }
 

@@ -10,8 +10,9 @@ import (
 // the first registered fault that matches it applies; its fields combine
 // in this order: Delay, then Stall or CloseControl or Reply (each replaces
 // the normal handling), else Before, the normal handling (shaped by
-// PASVHost, Prelim, Final, Cut, StallData, CloseAfterData), and After;
-// CloseBeforeReply and CloseAfterReply then end the control connection.
+// PASVHost, Prelim, Final, Cut, StallData, NoCloseNotify, CloseAfterData),
+// and After; CloseBeforeReply and CloseAfterReply then end the control
+// connection.
 //
 // For example, a server that answers 421 and hangs up at the third RETR:
 //
@@ -103,6 +104,12 @@ type Fault struct {
 	// the end of the control connection, or Close. The final reply is
 	// then 426.
 	StallData bool
+
+	// NoCloseNotify ends the protected data connection of a download
+	// (PROT P: RETR and the listings) with a TCP close but no TLS
+	// close_notify, after all the data; the final reply is the normal
+	// one (unless Final says otherwise). Without PROT P it has no effect.
+	NoCloseNotify bool
 
 	// CloseAfterData closes the control connection after the data
 	// connection of a transfer command, instead of the final reply.

@@ -15,7 +15,11 @@
 // configuration (config_test.go), and a refusal is asserted as its typed
 // error. TestInteropTLS13UploadStress uploads 100 files of 300001 bytes
 // over TLS 1.3 to each server that requires session reuse
-// (FTP_INTEROP_STRESS changes the count).
+// (FTP_INTEROP_STRESS changes the count). TestInteropClientStress has 64
+// goroutines share one ftp.Client with MaxConns 4 on each configuration
+// (500 mixed operations each, FTP_INTEROP_CLIENT_OPS changes the count),
+// checking every byte and, from /proc/net/tcp, that the server never holds
+// more than 4 of its control connections.
 //
 // A run writes the matrix as Markdown to $TMPDIR/ftp-interop-matrix.md,
 // and to MATRIX.md in this directory when FTP_INTEROP_WRITE_MATRIX=1.

@@ -14,6 +14,7 @@ import (
 var tlsOps = []op{
 	{"TLS: control + PROT P data, session resumption", opTLSState},
 	{"TLS: clear-text login", opClearLogin},
+	{"TLS: close_notify on PROT P data (downloads, listings)", opCloseNotify},
 }
 
 func opTLSState(t *testing.T, s *server, r *rec) {

@@ -22,6 +22,9 @@ type usageError struct {
 	cmd string // subcommand, "" for the top level
 	msg string
 	err error // errHelp for -h, else nil
+	// full asks for the whole usage after the message (a mistyped
+	// command).
+	full bool
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -53,6 +56,7 @@ func (c *counter) Set(s string) error {
 type options struct {
 	explicitTLS bool
 	insecure    bool
+	cacert      string
 	active      bool
 	timeout     time.Duration
 	verbose     counter
@@ -66,6 +70,7 @@ const defaultTimeout = 30 * time.Second
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.explicitTLS, "explicit-tls", false, "secure the control connection with AUTH TLS on the plain port (ftp:// or ftps://)")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any server certificate (self-signed test servers)")
+	fs.StringVar(&o.cacert, "cacert", "", "trust the PEM certificates in `FILE` instead of the system's (a self-signed server)")
 	fs.BoolVar(&o.active, "active", false, "active mode: the server connects back (PORT/EPRT) instead of passive")
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "I/O `timeout` for each network operation, 0 for none")
 	fs.Var(&o.verbose, "v", "show the control dialog on stderr (PASS masked); -v -v shows raw lines")
@@ -116,7 +121,7 @@ func parseCommand(name string, args []string, o *options, extra func(*flag.FlagS
 		return nil, usagef(name, "%s: missing arguments", name)
 	}
 	if max >= 0 && len(pos) > max {
-		return nil, usagef(name, "%s: too many arguments: %s", name, strings.Join(pos[max:], " "))
+		return nil, usagef(name, "%s: too many arguments: %s", name, strings.Join(redactAll(pos[max:]), " "))
 	}
 	return pos, nil
 }
@@ -129,4 +134,14 @@ func newFlagSet(name string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
+}
+
+// redactAll returns args with the password of each URL among them hidden
+// (see redactURL), for messages that quote the command line.
+func redactAll(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = redactURL(a)
+	}
+	return out
 }

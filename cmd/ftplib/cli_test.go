@@ -3,9 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -208,11 +215,23 @@ func TestUsage(t *testing.T) {
 		{[]string{"-d"}, "missing HOST"},
 		{[]string{"-q", "host"}, "flag provided but not defined: -q"},
 		{[]string{"host/path"}, "want HOST, HOST:PORT"},
+		// Passwords are hidden whatever url.Parse makes of them.
+		{[]string{"get", "ftp://u:secret/x@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"get", "ftp://u:secret?x@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"get", "ftp://u:secret#x@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"get", "ftp://u:secret%zz@h/a"}, "u:xxxxx@h/a"},
+		{[]string{"ls", "ftp://u:4711/secret@h/"}, "ambiguous '@'"},
+		{[]string{"get", "ftp://h/a", "b", "ftp://u:secret@h/c"}, "too many arguments: ftp://u:xxxxx@h/c"},
+		{[]string{"u:secret@h"}, "u:xxxxx@h"},
+		{[]string{"u:secret/x@h"}, "u:xxxxx@h"},
+		// A mistyped command is not a host name.
+		{[]string{"frobnicate", "ftp://h/"}, `unknown command "frobnicate"`},
+		{[]string{"-v", "gte", "ftp://h/a"}, `unknown command "gte" (did you mean get?)`},
 	}
 	for _, tt := range tests {
 		res := r.run(tt.args...)
 		res.want(t, 2, tt.msg)
-		if strings.Contains(res.stderr, "secret") {
+		if strings.Contains(res.stderr, "secret") || strings.Contains(res.stderr, "4711") {
 			t.Errorf("%v: stderr shows the password:\n%s", tt.args, res.stderr)
 		}
 	}
@@ -273,7 +292,7 @@ func TestLs(t *testing.T) {
 	}
 
 	res = r.run("ls", ftpURL(srv, "nosuch/"))
-	res.want(t, 1, "ls ftp://user@"+srv.Addr+"/nosuch/: 550")
+	res.want(t, 1, "ls ftp://user@"+srv.Addr+"/nosuch/: ftp: MLSD nosuch: 550")
 	if strings.Contains(res.stderr, "pass@") {
 		t.Errorf("stderr shows the password: %s", res.stderr)
 	}
@@ -282,10 +301,73 @@ func TestLs(t *testing.T) {
 func TestLsFallsBackToNlst(t *testing.T) {
 	srv := newServer(t)
 	srv.AddFault(ftptest.Fault{Command: "MLSD", Reply: "500 Unknown command."})
-	res := newRunner(t).run("ls", ftpURL(srv, "pub"))
+	r := newRunner(t)
+	res := r.run("ls", ftpURL(srv, "pub"))
 	res.want(t, 0)
-	if !strings.Contains(res.stdout, "data.bin") || !hasCommand(srv, "NLST pub") {
-		t.Errorf("stdout %q, commands %q", res.stdout, srv.Commands())
+	// The server answers NLST pub with "pub/data.bin", as vsftpd does; ls
+	// prints the bare names.
+	got := strings.Fields(res.stdout)
+	slices.Sort(got)
+	if want := []string{"data.bin", "sub"}; !slices.Equal(got, want) || !hasCommand(srv, "NLST pub") {
+		t.Errorf("stdout %q, want %q; commands %q", res.stdout, want, srv.Commands())
+	}
+	res = r.run("ls", ftpURL(srv, "pub/sub/"))
+	res.want(t, 0)
+	if res.stdout != "deep.txt\n" {
+		t.Errorf("ls pub/sub/: %q", res.stdout)
+	}
+}
+
+// hostileRoot returns a server directory holding files whose names carry
+// terminal escapes and a CR, and a good file.
+func hostileRoot(t *testing.T) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("control characters in file names need a Unix file system")
+	}
+	root := t.TempDir()
+	for _, name := range []string{"good.txt", "evil\x1b]0;pwned\x07\x1b[2J.txt", "cr\rname.txt", "sub"} {
+		p := filepath.Join(root, name)
+		if name == "sub" {
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			p = filepath.Join(p, "in\x1bside.txt")
+		}
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestLsEscapesNames(t *testing.T) {
+	srv := ftptest.NewUnstartedServer()
+	srv.Root = hostileRoot(t)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	r := newRunner(t)
+	for _, args := range [][]string{
+		{"ls", ftpURL(srv, "")},
+		{"ls", "-l", ftpURL(srv, "")},
+		{srv.Addr, "-l"}, // the Python interface
+	} {
+		res := r.run(args...)
+		res.want(t, 0)
+		if strings.ContainsAny(res.stdout, "\x1b\x07\r") {
+			t.Errorf("%v prints control characters: %q", args, res.stdout)
+		}
+		for _, want := range []string{"good.txt", `evil\x1b]0;pwned\a\x1b[2J.txt`, `cr\rname.txt`} {
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("%v: output lacks %s:\n%s", args, want, res.stdout)
+			}
+		}
+	}
+	srv.AddFault(ftptest.Fault{Command: "MLSD", Reply: "500 Unknown command."})
+	res := r.run("ls", ftpURL(srv, "sub"))
+	res.want(t, 0)
+	if res.stdout != `"in\x1bside.txt"`+"\n" {
+		t.Errorf("ls sub via NLST: %q", res.stdout)
 	}
 }
 
@@ -335,7 +417,7 @@ func TestGetMissingFile(t *testing.T) {
 	srv := newServer(t)
 	r := newRunner(t)
 	res := r.run("get", ftpURL(srv, "nosuch.txt"))
-	res.want(t, 1, "get ftp://user@"+srv.Addr+"/nosuch.txt: 550 ")
+	res.want(t, 1, "get ftp://user@"+srv.Addr+"/nosuch.txt: ftp: RETR nosuch.txt: 550 ")
 	if names := dirNames(t, r.dir); len(names) != 0 {
 		t.Errorf("a failed get left %q", names)
 	}
@@ -410,7 +492,7 @@ func TestWrongPassword(t *testing.T) {
 	srv := newServer(t)
 	r := newRunner(t)
 	res := r.run("get", "ftp://user:wrongpw@"+srv.Addr+"/hello.txt")
-	res.want(t, 1, "login as user (from URL): 530")
+	res.want(t, 1, "login as user (from URL): ftp: PASS ****: 530")
 	if strings.Contains(res.stderr, "wrongpw") {
 		t.Errorf("stderr shows the password: %s", res.stderr)
 	}
@@ -475,7 +557,7 @@ func TestPut(t *testing.T) {
 	r.stdin = nil
 	// Errors: a missing local file, a server refusal.
 	r.run("put", "nosuch", ftpURL(srv, "x")).want(t, 1, "nosuch")
-	r.run("put", local, ftpURL(srv, "nodir/x")).want(t, 1, "put ftp://user@"+srv.Addr+"/nodir/x: 553")
+	r.run("put", local, ftpURL(srv, "nodir/x")).want(t, 1, "put ftp://user@"+srv.Addr+"/nodir/x: ftp: STOR nodir/x: 553")
 }
 
 func TestRmMkdir(t *testing.T) {
@@ -485,12 +567,12 @@ func TestRmMkdir(t *testing.T) {
 	if fi, err := srv.Stat("new"); err != nil || !fi.IsDir() {
 		t.Errorf("new: %v, %v", fi, err)
 	}
-	r.run("mkdir", ftpURL(srv, "new")).want(t, 1, "mkdir ftp://user@"+srv.Addr+"/new: 550")
+	r.run("mkdir", ftpURL(srv, "new")).want(t, 1, "mkdir ftp://user@"+srv.Addr+"/new: ftp: MKD new: 550")
 	r.run("rm", ftpURL(srv, "hello.txt")).want(t, 0)
 	if _, err := srv.Stat("hello.txt"); err == nil {
 		t.Error("hello.txt still there")
 	}
-	r.run("rm", ftpURL(srv, "hello.txt")).want(t, 1, "rm ftp://user@"+srv.Addr+"/hello.txt: 550")
+	r.run("rm", ftpURL(srv, "hello.txt")).want(t, 1, "rm ftp://user@"+srv.Addr+"/hello.txt: ftp: DELE hello.txt: 550")
 	r.run("rm", ftpURL(srv, "new/")).want(t, 0)
 	if _, err := srv.Stat("new"); err == nil {
 		t.Error("new/ still there")
@@ -545,6 +627,42 @@ func TestNetrcLogin(t *testing.T) {
 	os.WriteFile(bad, []byte("machine h bogus x\n"), 0o600)
 	r.env["NETRC"] = bad
 	r.run("ls", "ftp://"+srv.Addr+"/").want(t, 1, "bad-netrc:1: unexpected token \"bogus\"")
+}
+
+func TestNetrcTooPermissive(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	srv := newServer(t)
+	srv.Anonymous = false
+	r := newRunner(t)
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	rc := filepath.Join(r.env["HOME"], ".netrc")
+	os.WriteFile(rc, []byte("machine "+host+" login user password pass\n"), 0o644)
+	os.Chmod(rc, 0o644)
+	delete(r.env, "NETRC") // ~/.netrc
+	// Refused, in both interfaces, before connecting, and the password
+	// is not shown.
+	for _, args := range [][]string{{"ls", "ftp://" + srv.Addr + "/"}, {host + ":" + port, "-l"}} {
+		res := r.run(args...)
+		res.want(t, 1, rc+": access too permissive (mode 0644)", "chmod 600")
+		if strings.Contains(res.stderr, "pass\n") || res.stdout != "" {
+			t.Errorf("%v:\nstdout %q\nstderr %q", args, res.stdout, res.stderr)
+		}
+	}
+	if len(srv.Commands()) != 0 {
+		t.Errorf("connected with a refused netrc: %q", srv.Commands())
+	}
+	// A password in the URL does not read netrc at all.
+	r.run("ls", ftpURL(srv, "")).want(t, 0)
+	// The same file named by $NETRC or -r is the user's explicit choice.
+	r.env["NETRC"] = rc
+	r.run("ls", "ftp://"+srv.Addr+"/").want(t, 0)
+	delete(r.env, "NETRC")
+	r.run("-r"+rc, host+":"+port, "-l").want(t, 0)
+	// chmod 600 fixes it.
+	os.Chmod(rc, 0o600)
+	r.run("ls", "ftp://"+srv.Addr+"/").want(t, 0)
 }
 
 func TestEnvLogin(t *testing.T) {
@@ -676,10 +794,27 @@ func TestFTPS(t *testing.T) {
 				args = append(args, "--explicit-tls")
 			}
 			r.run(args...).want(t, 1, "certificate")
-			// ... unless it is trusted.
-			pem := filepath.Join(r.dir, "ca.pem")
-			os.WriteFile(pem, srv.CertificatePEM(), 0o644)
-			r.env["SSL_CERT_FILE"] = pem
+			// ... unless it is trusted: with --cacert, in either
+			// interface, ...
+			caFile := filepath.Join(r.dir, "ca.pem")
+			os.WriteFile(caFile, srv.CertificatePEM(), 0o644)
+			r.run(append(args, "--cacert", caFile)...).want(t, 0)
+			res = r.run(append(slices.Clone(flags[1:]), "--cacert="+caFile, "ftps://user:pass@"+srv.Addr, "secret.txt")...)
+			res.want(t, 0)
+			if res.stdout != "top secret\n" {
+				t.Errorf("python interface with --cacert: stdout %q", res.stdout)
+			}
+			// ... which replaces the system's roots, not adds to them
+			// (another server's certificate is not trusted) ...
+			otherPEM := filepath.Join(r.dir, "other.pem")
+			os.WriteFile(otherPEM, selfSignedPEM(t), 0o644)
+			r.run(append(args, "--cacert", otherPEM)...).want(t, 1, "certificate")
+			// ... and a file without certificates is a usage error.
+			r.run(append(args, "--cacert", filepath.Join(r.dir, "nosuch.pem"))...).want(t, 2, "--cacert")
+			os.WriteFile(filepath.Join(r.dir, "junk.pem"), []byte("junk"), 0o644)
+			r.run(append(args, "--cacert", filepath.Join(r.dir, "junk.pem"))...).want(t, 2, "holds no PEM certificate")
+			// Or with $SSL_CERT_FILE.
+			r.env["SSL_CERT_FILE"] = caFile
 			r.run(args...).want(t, 0)
 		})
 	}
@@ -831,4 +966,169 @@ func TestIPv6(t *testing.T) {
 	if res.stdout != "six\n" || !strings.HasPrefix(srv.Addr, "[::1]:") {
 		t.Errorf("addr %s, stdout %q", srv.Addr, res.stdout)
 	}
+}
+
+func TestMistypedCommand(t *testing.T) {
+	// Today's behaviour would be a DNS lookup of "frobnicate": instead,
+	// the message, the whole usage and exit 2, without connecting.
+	srv := newServer(t)
+	res := newRunner(t).run("frobnicate", ftpURL(srv, ""))
+	res.want(t, 2, `unknown command "frobnicate"`, "Usage:", "mirror URL LOCALDIR")
+	if len(srv.Commands()) != 0 {
+		t.Errorf("connected: %q", srv.Commands())
+	}
+}
+
+// selfSignedPEM returns a new self-signed CA certificate for 127.0.0.1,
+// in PEM: one the ftptest servers' certificate does not chain to.
+func selfSignedPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "other"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestMirrorSkipsHostileNames(t *testing.T) {
+	// Names no ftptest tree can hold: path elements, "..", absolute
+	// paths, a CR, a terminal escape. Each is reported and skipped, the
+	// good files arrive, nothing is written outside the target, and the
+	// exit status is 1.
+	fact := func(kind, name string) string {
+		if kind == "dir" {
+			return "type=dir;perm=el; " + name + "\r\n"
+		}
+		return "type=file;size=4; " + name + "\r\n"
+	}
+	listing := fact("cdir", ".") + fact("file", "../../escape1") + fact("file", "/tmp/ftplib-test-abs") +
+		fact("file", "sub/inner") + fact("file", "cr\rname") + fact("file", "esc\x1b]0;pwned\x07") +
+		fact("file", "ok.txt") + fact("dir", "..") + fact("dir", "d") + fact("file", `back\slash`)
+	srv := newRawServer(t, map[string]string{
+		"":  listing,
+		"d": fact("file", "deep.txt") + fact("file", "d/../../up"),
+	}, map[string]string{
+		"ok.txt":     "good",
+		"d/deep.txt": "deep",
+		// Served if asked for, which must not happen.
+		"../../escape1": "evil", "/tmp/ftplib-test-abs": "evil", "sub/inner": "evil",
+		"cr\rname": "evil", "esc\x1b]0;pwned\x07": "evil", "d/d/../../up": "evil",
+	})
+	r := newRunner(t)
+	res := r.run("mirror", "-v", "ftp://u:p@"+srv.Addr+"/", "out/tree")
+	res.want(t, 1,
+		`skipping "../../escape1": not a safe local file name (holds a path separator)`,
+		`skipping "/tmp/ftplib-test-abs": not a safe local file name (an absolute path)`,
+		`skipping "sub/inner": not a safe local file name (holds a path separator)`,
+		`skipping "cr\rname": not a safe local file name (holds a control character)`,
+		`skipping "esc\x1b]0;pwned\a": not a safe local file name (holds a control character)`,
+		`skipping "back\\slash": not a safe local file name (holds a path separator)`,
+		`skipping "d/d/../../up"`,
+		"get ok.txt", "get d/deep.txt",
+		"7 entries skipped",
+	)
+	if strings.ContainsAny(res.stderr+res.stdout, "\x1b\x07\r") {
+		t.Errorf("output holds control characters: %q", res.stderr)
+	}
+	for _, c := range srv.commands() {
+		if strings.HasPrefix(c, "RETR") && c != "RETR ok.txt" && c != "RETR d/deep.txt" {
+			t.Errorf("fetched a refused entry: %q", c)
+		}
+	}
+	if got := readFile(t, filepath.Join(r.dir, "out", "tree", "ok.txt")); string(got) != "good" {
+		t.Errorf("ok.txt = %q", got)
+	}
+	if got := readFile(t, filepath.Join(r.dir, "out", "tree", "d", "deep.txt")); string(got) != "deep" {
+		t.Errorf("d/deep.txt = %q", got)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out", "tree")); !slices.Equal(names, []string{"d", "ok.txt"}) {
+		t.Errorf("out/tree holds %q", names)
+	}
+	if names := dirNames(t, r.dir); !slices.Equal(names, []string{"out"}) {
+		t.Errorf("working directory holds %q", names)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out")); !slices.Equal(names, []string{"tree"}) {
+		t.Errorf("out holds %q", names)
+	}
+	if _, err := os.Lstat("/tmp/ftplib-test-abs"); err == nil {
+		t.Error("/tmp/ftplib-test-abs was written")
+	}
+}
+
+func TestMirrorHostileNamesOnDisk(t *testing.T) {
+	// The same against ftptest serving a real tree: the control
+	// characters are refused, the rest of the tree is mirrored.
+	srv := ftptest.NewUnstartedServer()
+	srv.Root = hostileRoot(t)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	r := newRunner(t)
+	res := r.run("mirror", "-v", ftpURL(srv, ""), "out")
+	res.want(t, 1, `skipping "cr\rname.txt"`, `skipping "sub/in\x1bside.txt"`, "get good.txt", "3 entries skipped")
+	if strings.ContainsAny(res.stderr, "\x1b\x07\r") {
+		t.Errorf("stderr holds control characters: %q", res.stderr)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out")); !slices.Equal(names, []string{"good.txt", "sub"}) {
+		t.Errorf("out holds %q", names)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out", "sub")); len(names) != 0 {
+		t.Errorf("out/sub holds %q", names)
+	}
+}
+
+func TestSymlinksInLocalTreeNotFollowed(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	srv := newServer(t)
+	r := newRunner(t)
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "hello.txt"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(outside, "data.bin"), []byte("mine"), 0o644)
+
+	// mirror: links planted at a directory's and a file's place.
+	out := filepath.Join(r.dir, "out")
+	os.MkdirAll(out, 0o755)
+	if err := os.Symlink(outside, filepath.Join(out, "pub")); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(filepath.Join(outside, "hello.txt"), filepath.Join(out, "hello.txt"))
+	res := r.run("mirror", ftpURL(srv, ""), "out")
+	res.want(t, 1,
+		`skipping "pub": the local path is a symbolic link; not following it`,
+		`skipping "hello.txt": the local path is a symbolic link; not following it`,
+		"2 entries skipped")
+	if names := dirNames(t, outside); !slices.Equal(names, []string{"data.bin", "hello.txt"}) {
+		t.Errorf("mirror wrote outside its target: %q", names)
+	}
+	if got := readFile(t, filepath.Join(outside, "hello.txt")); string(got) != "mine" {
+		t.Errorf("mirror wrote through a link: %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(out, "empty")); err != nil || !fi.IsDir() {
+		t.Errorf("the rest was not mirrored: %v", err)
+	}
+
+	// get -c: a link at the local name is refused, not appended to.
+	os.Symlink(filepath.Join(outside, "data.bin"), filepath.Join(r.dir, "data.bin"))
+	res = r.run("get", "-c", ftpURL(srv, "pub/data.bin"))
+	res.want(t, 1, "data.bin is a symbolic link; not following it")
+	if got := readFile(t, filepath.Join(outside, "data.bin")); string(got) != "mine" {
+		t.Errorf("get -c wrote through a link: %d bytes", len(got))
+	}
+	res = r.run("get", "-c", ftpURL(srv, "pub/data.bin"), "data.bin")
+	res.want(t, 1, "symbolic link")
 }

@@ -9,7 +9,10 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ftplib-go/ftp"
 )
@@ -59,7 +62,7 @@ func (c *cli) cmdLs(ctx context.Context, args []string) error {
 func (c *cli) ls(ctx context.Context, s *session, dir string, long bool) error {
 	if long {
 		return s.Dir(ctx, func(line string) error {
-			_, err := fmt.Fprintln(c.stdout, line)
+			_, err := fmt.Fprintln(c.stdout, printable(line))
 			return err
 		}, dir)
 	}
@@ -70,7 +73,7 @@ func (c *cli) ls(ctx context.Context, s *session, dir string, long bool) error {
 			bad++
 			return nil
 		}
-		_, err := fmt.Fprintln(c.stdout, e.Name)
+		_, err := fmt.Fprintln(c.stdout, printable(bareName(e.Name)))
 		return err
 	})
 	// 501: MLSD of a file (RFC 3659 wants a directory); NLST lists it.
@@ -83,13 +86,37 @@ func (c *cli) ls(ctx context.Context, s *session, dir string, long bool) error {
 		var names []string
 		names, err = s.Nlst(ctx, args...)
 		for _, n := range names {
-			fmt.Fprintln(c.stdout, n)
+			fmt.Fprintln(c.stdout, printable(bareName(n)))
 		}
 	}
 	if err == nil && bad > 0 {
 		err = fmt.Errorf("%d listing lines could not be parsed", bad)
 	}
 	return err
+}
+
+// bareName returns the last element of a name from a listing: servers
+// answer NLST DIR with "DIR/name" (vsftpd, and many others), and ls prints
+// the names in the directory.
+func bareName(name string) string {
+	if n := strings.TrimRight(name, "/"); n != "" {
+		name = n
+	}
+	if i := strings.LastIndexByte(name, '/'); i >= 0 && i < len(name)-1 {
+		name = name[i+1:]
+	}
+	return name
+}
+
+// printable returns s as it is when it can go to a terminal safely, or
+// else quoted with Go escapes ("a\x1b[2Jb"): a name or line from the
+// server holding control characters (C0, DEL, C1) or invalid UTF-8 could
+// otherwise drive the terminal (escape sequences) or disguise itself (CR).
+func printable(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // isUnsupported reports whether err is a server's "command not
@@ -254,7 +281,7 @@ func (c *cli) download(ctx context.Context, s *session, name, local string, resu
 		ok = true
 		return nil
 	}
-	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := openNoFollow(local, 0o644)
 	if err != nil {
 		return err
 	}
@@ -289,6 +316,13 @@ func (c *cli) download(ctx context.Context, s *session, name, local string, resu
 		return err
 	}
 	return f.Close()
+}
+
+// errSymlink is the error for a local path that is a symbolic link where
+// the tool writes into an existing file (get -c): the link could point
+// anywhere, so it is not followed.
+func errSymlink(name string) error {
+	return fmt.Errorf("%s is a symbolic link; not following it (remove it, or name its target)", name)
 }
 
 // checkSize returns an error when the file f is shorter than size, the

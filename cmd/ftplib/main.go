@@ -32,8 +32,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 )
 
 // cli is one run of the tool: its standard streams and environment, so
@@ -90,14 +93,18 @@ func init() {
 			help: "The file is written to a temporary file next to LOCAL and renamed\n" +
 				"when complete; a failed download leaves nothing behind. With -c the\n" +
 				"download appends to LOCAL from its current size (REST), and a\n" +
-				"failure keeps what arrived, so that -c can resume it again."},
+				"failure keeps what arrived, so that -c can resume it again. A\n" +
+				"symbolic link at LOCAL is not followed (-c refuses it)."},
 		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut},
 		{name: "rm", args: "URL", summary: "delete a file, or an empty directory when the URL ends in /", run: (*cli).cmdRm},
 		{name: "mkdir", args: "URL", summary: "create a directory", run: (*cli).cmdMkdir},
 		{name: "mirror", args: "URL LOCALDIR", summary: "download a directory tree into LOCALDIR", run: (*cli).cmdMirror,
 			help: "Directories are listed with MLSD (or LIST when the server lacks it);\n" +
 				"files are downloaded as with get, links and special files are skipped.\n" +
-				"Names that could escape LOCALDIR (\"..\", \"/\", \"\\\") are refused."},
+				"An entry whose name could escape LOCALDIR or smuggle a command (\"..\",\n" +
+				"an absolute path, \"/\" or \"\\\", a control character), or whose local\n" +
+				"path is a symbolic link, is skipped with a message; the rest is\n" +
+				"mirrored, and the exit status is 1."},
 		{name: "demo", args: "", summary: "run a visible session against an in-process ftptest server", run: (*cli).cmdDemo},
 	}
 }
@@ -109,6 +116,42 @@ func lookupCommand(name string) *command {
 		}
 	}
 	return nil
+}
+
+// suggest returns " (did you mean NAME?)" for the command closest to the
+// mistyped name, or "" when none is close.
+func suggest(name string) string {
+	best, bestDist := "", 3 // at most two edits away
+	for _, cmd := range commands {
+		if d := editDistance(strings.ToLower(name), cmd.name); d < bestDist && d < len(cmd.name) {
+			best, bestDist = cmd.name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // main runs the tool with args (without the program name) and returns the
@@ -127,7 +170,7 @@ func (c *cli) main(ctx context.Context, args []string) int {
 		if len(args) > 1 && a == "help" {
 			cmd := lookupCommand(args[1])
 			if cmd == nil {
-				err = usagef("", "unknown command %q", args[1])
+				err = usagef("", "unknown command %q%s", args[1], suggest(args[1]))
 				break
 			}
 			c.commandHelp(c.stdout, cmd)
@@ -156,7 +199,9 @@ func (c *cli) report(err error) int {
 			return exitOK
 		}
 		fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, ue.msg)
-		if cmd := lookupCommand(ue.cmd); cmd != nil {
+		if ue.full {
+			c.usage(c.stderr)
+		} else if cmd := lookupCommand(ue.cmd); cmd != nil {
 			fmt.Fprintf(c.stderr, "usage: %s %s %s\nRun '%s help %s' for details.\n", c.prog, cmd.name, cmd.args, c.prog, cmd.name)
 		} else {
 			fmt.Fprintf(c.stderr, "Run '%s help' for usage.\n", c.prog)
@@ -172,9 +217,37 @@ func (c *cli) report(err error) int {
 }
 
 // indentReply indents the continuation lines of a multi-line server reply
-// so that the message stays readable.
+// so that the message stays readable, and escapes the control characters
+// other than newline and tab that the server may have put in it (see
+// escapeControls).
 func indentReply(s string) string {
-	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+	return strings.ReplaceAll(escapeControls(strings.TrimRight(s, "\n")), "\n", "\n    ")
+}
+
+// escapeControls replaces each control character of s but newline and
+// tab (C0, DEL, C1) and each byte of invalid UTF-8 with its Go escape
+// (\x1b, \r, \u009b), so that text from the server cannot drive the
+// terminal.
+func escapeControls(s string) string {
+	bad := func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\t' }
+	if !strings.ContainsFunc(s, bad) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case bad(r) && r != utf8.RuneError:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // errHelp marks a usageError that is a request for help (-h).
@@ -203,11 +276,16 @@ URLs: ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH, or ftps:// for implicit FTPS
 (port 990). PATH is relative to the login directory; start it with // or
 %%2F for an absolute path. Without a password in the URL, the login comes
 from ~/.netrc ($NETRC), else from $FTP_PASSWORD (and $FTP_USER), else it is
-anonymous. Passwords are never printed.
+anonymous. On Unix, ~/.netrc holding logins must be private (chmod 600), as
+Python requires. Passwords are never printed.
 
 Flags of every command (anywhere on the line):
   --explicit-tls   AUTH TLS on the plain port (ftp:// or ftps://)
-  --insecure       accept any server certificate (self-signed servers)
+  --cacert FILE    trust the PEM certificates in FILE instead of the system's
+                   roots (a self-signed server); on Unix but macOS,
+                   $SSL_CERT_FILE and $SSL_CERT_DIR also name the file and
+                   directories the system's roots are read from
+  --insecure       accept any server certificate (checks nothing)
   --active         active mode (the server connects back) instead of passive
   --timeout D      I/O timeout of each network operation (default %v, 0: none)
   -v               show the control dialog on stderr, PASS masked (-v -v: more)
@@ -230,6 +308,6 @@ func (c *cli) commandHelp(w io.Writer, cmd *command) {
 		fmt.Fprintf(w, "\n%s\n", cmd.help)
 	}
 	if cmd.name != "demo" {
-		fmt.Fprintf(w, "\nFlags: --explicit-tls --insecure --active --timeout D -v (see '%s help').\n", c.prog)
+		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --timeout D -v (see '%s help').\n", c.prog)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 )
 
@@ -67,6 +68,14 @@ flags:
 		// "ftplib -v get URL": connection flags before a command.
 		return cmd.run(c, ctx, append(preflags, cmds...))
 	}
+	if !strings.Contains(host, "://") && slices.ContainsFunc(cmds, func(a string) bool { return strings.Contains(a, "://") }) {
+		// "ftplib frobnicate ftp://h/": a mistyped command, not a host
+		// (the Python interface takes file names after HOST, not URLs).
+		if lookupCommand(host) != nil {
+			return usagef("", "-d and -r belong to the Python interface; %s takes -v", host)
+		}
+		return &usageError{msg: fmt.Sprintf("unknown command %q%s", host, suggest(host)), full: true}
+	}
 	t, err := pythonTarget(host, o.explicitTLS)
 	if err != nil {
 		return usagef("", "%v", err)
@@ -82,7 +91,7 @@ flags:
 		if path == "" {
 			path = netrcPath(c.getenv)
 		}
-		entries, err := readNetrc(path, hasRC)
+		entries, err := readNetrc(path, hasRC, !hasRC && c.getenv("NETRC") == "")
 		if err != nil {
 			if _, ok := err.(*netrcError); ok {
 				return fmt.Errorf("netrc: %w", err)
@@ -119,7 +128,7 @@ flags:
 		switch {
 		case strings.HasPrefix(a, "-l"):
 			err = s.Dir(ctx, func(line string) error {
-				_, err := fmt.Fprintln(c.stdout, line)
+				_, err := fmt.Fprintln(c.stdout, printable(line))
 				return err
 			}, a[2:])
 		case strings.HasPrefix(a, "-d"):
@@ -149,7 +158,7 @@ func pythonTarget(host string, explicitTLS bool) (*target, error) {
 		return parseURL(host, explicitTLS)
 	}
 	if strings.ContainsAny(host, "/@?#") || host == "" {
-		return nil, &urlError{url: host, reason: "want HOST, HOST:PORT or an ftp:// URL"}
+		return nil, &urlError{url: redactURL(host), reason: "want HOST, HOST:PORT or an ftp:// URL"}
 	}
 	if ip := net.ParseIP(host); ip != nil && strings.Contains(host, ":") {
 		host = "[" + host + "]"

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/ftplib-go/ftp"
@@ -22,7 +24,7 @@ func (c *cli) credentials(t *target) (credentials, error) {
 	if t.HasPass {
 		return resolveCredentials(t, nil, c.getenv), nil
 	}
-	entries, err := readNetrc(netrcPath(c.getenv), false)
+	entries, err := readNetrc(netrcPath(c.getenv), false, c.getenv("NETRC") == "")
 	if err != nil {
 		return credentials{}, fmt.Errorf("netrc: %w", err)
 	}
@@ -30,7 +32,16 @@ func (c *cli) credentials(t *target) (credentials, error) {
 }
 
 // dialer returns the ftp.Dialer for the connection flags o and target t.
-func (c *cli) dialer(t *target, o *options) *ftp.Dialer {
+// A --cacert file that cannot be used is a usage error.
+func (c *cli) dialer(t *target, o *options) (*ftp.Dialer, error) {
+	roots := c.rootCAs
+	if o.cacert != "" && t.TLS {
+		pool, err := loadCACert(o.cacert)
+		if err != nil {
+			return nil, usagef("", "--cacert: %v", err)
+		}
+		roots = pool
+	}
 	d := &ftp.Dialer{
 		Timeout:     o.timeout,
 		Active:      o.active,
@@ -40,12 +51,26 @@ func (c *cli) dialer(t *target, o *options) *ftp.Dialer {
 	if t.TLS {
 		d.TLSConfig = &tls.Config{
 			ServerName:         t.Host,
-			RootCAs:            c.rootCAs,
+			RootCAs:            roots,
 			InsecureSkipVerify: o.insecure,
 		}
 		d.ImplicitTLS = t.Implicit
 	}
-	return d
+	return d, nil
+}
+
+// loadCACert reads the PEM certificates in file into a pool of trusted
+// roots, which replaces the system's (as curl's --cacert does).
+func loadCACert(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
 }
 
 // connect dials the server of t, secures the connection as t asks, and
@@ -61,8 +86,10 @@ func (c *cli) connect(ctx context.Context, t *target, o *options) (*session, err
 // login dials the server of t, secures the connection as t asks, and logs
 // in with cr.
 func (c *cli) login(ctx context.Context, t *target, o *options, cr credentials) (*session, error) {
-	var err error
-	d := c.dialer(t, o)
+	d, err := c.dialer(t, o)
+	if err != nil {
+		return nil, err
+	}
 	if o.verbose > 0 {
 		mode := "plain FTP"
 		switch {

@@ -73,11 +73,13 @@ func parseURL(raw string, explicitTLS bool) (*target, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, bad("%v", err)
+		return nil, bad("%s", parseReason(raw, err))
+	}
+	if hp := u.Host[strings.LastIndexByte(u.Host, ']')+1:]; u.User == nil && strings.Contains(hp, ":") && strings.Contains(raw[i+3:], "@") {
+		// "ftp://bob:12/3@host/": a password holding an unescaped '/',
+		// '?' or '#' that url.Parse took for a port and a path. Going on
+		// would print parts of it as the port and the path.
+		return nil, bad("ambiguous '@': write '/', '?' and '#' in a password as %%2F, %%3F, %%23, or '@' in a path as %%40")
 	}
 	t := &target{Scheme: strings.ToLower(u.Scheme)}
 	switch t.Scheme {
@@ -156,6 +158,9 @@ func (t *target) String() string {
 		p += "/"
 	}
 	u.Path = "/" + p
+	// An '@' in the path is escaped, so that the printed URL cannot be
+	// mistaken for one with user information (parseURL refuses that).
+	u.RawPath = strings.ReplaceAll(u.EscapedPath(), "@", "%40")
 	return u.String()
 }
 
@@ -190,28 +195,58 @@ func (t *target) base() string {
 	return p
 }
 
-// redactURL replaces the password of a URL with "xxxxx" so that it can be
-// shown in an error message. A string it cannot split is returned with
-// everything between "://" and the last "@" of its authority hidden.
-func redactURL(raw string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
+// parseReason returns why url.Parse refused raw, without quoting any part
+// of a password: its errors quote the text they stumble on ("invalid URL
+// escape", "invalid port"), which may be inside the password. When raw
+// may hold a password, the reason is taken from parsing the redacted URL
+// instead, or is a general hint when that one parses.
+func parseReason(raw string, err error) string {
+	red := redactURL(raw)
+	if red == raw {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return err.Error()
 	}
-	rest := raw[i+3:]
+	if _, err := url.Parse(red); err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return err.Error()
+	}
+	return "cannot parse the user name or password; percent-encode '%', '/', '?', '#', '@' and spaces in them (%25, %2F, %3F, %23, %40, %20)"
+}
+
+// redactURL replaces the password of a URL with "xxxxx" so that it can be
+// shown in an error message. The user information normally ends at the
+// last '@' before the first '/', '?' or '#'; when there is none there but
+// an '@' comes later, a password holding an unescaped '/', '?' or '#' may
+// have cut the authority short, so everything up to the last '@' of the
+// string is taken as user information. That may hide more than the
+// password of an odd URL, never less. A string without "://" (the HOST
+// argument of the Python interface) is treated as an authority.
+func redactURL(raw string) string {
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 {
+		start = i + 3
+	}
+	rest := raw[start:]
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
 	}
-	auth := rest[:end]
-	at := strings.LastIndexByte(auth, '@')
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		at = strings.LastIndexByte(rest, '@')
+	}
 	if at < 0 {
 		return raw
 	}
-	userinfo := auth[:at]
-	colon := strings.IndexByte(userinfo, ':')
+	colon := strings.IndexByte(rest[:at], ':')
 	if colon < 0 {
 		return raw
 	}
-	return raw[:i+3] + userinfo[:colon] + ":xxxxx" + rest[at:]
+	return raw[:start] + rest[:colon] + ":xxxxx" + rest[at:]
 }

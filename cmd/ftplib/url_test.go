@@ -95,6 +95,67 @@ func TestParseURLErrorHidesPassword(t *testing.T) {
 	}
 }
 
+func TestParseURLErrorHidesOddPasswords(t *testing.T) {
+	// Passwords that url.Parse stumbles on, or takes for a port and a
+	// path: no part of them may appear in the error.
+	for _, raw := range []string{
+		"ftp://bob:s3kr1t/XYZZY@h/x",
+		"ftp://bob:s3kr1t?XYZZY@h/x",
+		"ftp://bob:s3kr1t#XYZZY@h/x",
+		"ftp://bob:4711/XYZZY@h/x",
+		"ftp://bob:4711?XYZZY@h/x",
+		"ftp://bob:4711#XYZZY@h/x",
+		"ftp://bob:99999/XYZZY@h/x",
+		"ftp://bob:s3kr1t%zzXYZZY@h/x",
+		"ftp://bob:s3kr1t XYZZY@h/x",
+		"ftp://bob:s3kr1t[XYZZY@h/x",
+	} {
+		tg, err := parseURL(raw, false)
+		if err == nil {
+			t.Errorf("parseURL(%q) = %+v, want an error", raw, *tg)
+			continue
+		}
+		for _, part := range []string{"s3kr1t", "4711", "99999", "XYZZY"} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("parseURL(%q): error shows %q: %v", raw, part, err)
+			}
+		}
+		if !strings.Contains(err.Error(), "bob:xxxxx@h") {
+			t.Errorf("parseURL(%q): error %v does not show the redacted URL", raw, err)
+		}
+	}
+	// A port and an '@' in the path, without user information, are still
+	// accepted when the '@' is escaped.
+	if _, err := parseURL("ftp://h:2121/a%40b", false); err != nil {
+		t.Error(err)
+	}
+}
+
+func FuzzParseURLHidesPassword(f *testing.F) {
+	f.Add("u", "p", "w", "h/x")
+	f.Add("u", "12/", "", "h")
+	f.Add("u", "1", "#a", "h/x@y")
+	f.Add("u", "", "%zz", "h")
+	f.Fuzz(func(t *testing.T, user, before, after, rest string) {
+		// The user name ends at the first ':'; the password, which holds
+		// the marker, runs to the last '@'.
+		if strings.ContainsAny(user, ":@/?#") || strings.Contains(before+after, "@") {
+			return
+		}
+		raw := "ftp://" + user + ":" + before + "QZX" + after + "@" + rest
+		tg, err := parseURL(raw, false)
+		if err != nil {
+			if strings.Contains(err.Error(), "QZX") {
+				t.Fatalf("error for %q shows the password: %v", raw, err)
+			}
+			return
+		}
+		if strings.Contains(tg.String()+tg.Addr+tg.Path, "QZX") {
+			t.Fatalf("%q parsed to %+v: the password is outside Pass", raw, *tg)
+		}
+	})
+}
+
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"ftp://h/x", "ftp://h/x"},
@@ -103,6 +164,14 @@ func TestRedactURL(t *testing.T) {
 		{"ftp://u:p@w@h", "ftp://u:xxxxx@h"},
 		{"ftp://u:p@h/a@b", "ftp://u:xxxxx@h/a@b"},
 		{"no scheme", "no scheme"},
+		// A password holding '/', '?' or '#' ends the authority early.
+		{"ftp://u:se/cret@h/x", "ftp://u:xxxxx@h/x"},
+		{"ftp://u:se?cret@h/x", "ftp://u:xxxxx@h/x"},
+		{"ftp://u:se#cret@h/x", "ftp://u:xxxxx@h/x"},
+		{"ftp://u:12/cret@h/a@b", "ftp://u:xxxxx@b"},
+		// The HOST argument of the Python interface.
+		{"u:secret@h", "u:xxxxx@h"},
+		{"u:se/cret@h", "u:xxxxx@h"},
 	}
 	for _, tt := range tests {
 		if got := redactURL(tt.in); got != tt.want {
