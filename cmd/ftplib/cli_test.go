@@ -242,7 +242,7 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		res := r.run(args...)
 		res.want(t, 0)
-		if !strings.Contains(res.stdout, "mirror [-R] [--parallel N] [--delete] [--dry-run] [--verify] URL LOCALDIR") || !strings.Contains(res.stdout, "-l[DIR]") {
+		if !strings.Contains(res.stdout, "mirror [-R] [--parallel N] [--retries N] [--delete] [--dry-run] [--verify] URL LOCALDIR") || !strings.Contains(res.stdout, "-l[DIR]") {
 			t.Errorf("%v: usage lacks the commands:\n%s", args, res.stdout)
 		}
 	}
@@ -973,7 +973,7 @@ func TestMistypedCommand(t *testing.T) {
 	// the message, the whole usage and exit 2, without connecting.
 	srv := newServer(t)
 	res := newRunner(t).run("frobnicate", ftpURL(srv, ""))
-	res.want(t, 2, `unknown command "frobnicate"`, "Usage:", "mirror [-R] [--parallel N] [--delete] [--dry-run] [--verify] URL LOCALDIR")
+	res.want(t, 2, `unknown command "frobnicate"`, "Usage:", "mirror [-R] [--parallel N] [--retries N] [--delete] [--dry-run] [--verify] URL LOCALDIR")
 	if len(srv.Commands()) != 0 {
 		t.Errorf("connected: %q", srv.Commands())
 	}

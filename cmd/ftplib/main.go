@@ -20,6 +20,10 @@
 // a password in the URL the login comes from ~/.netrc ($NETRC), else from
 // $FTP_PASSWORD (with $FTP_USER), else it is anonymous.
 //
+// get, put and mirror take --retries N: a broken transfer is retried on a
+// fresh connection and resumed where it broke; mirror takes --parallel N
+// to download N files at once. Both go through one pooled ftp.Client.
+//
 // Exit status: 0 success, 1 a transfer, server or local error (the
 // server's reply is printed), 2 a bad command line.
 package main
@@ -94,13 +98,19 @@ func init() {
 				"when complete; a failed download leaves nothing behind. With -c the\n" +
 				"download appends to LOCAL from its current size (REST), and a\n" +
 				"failure keeps what arrived, so that -c can resume it again. A\n" +
-				"symbolic link at LOCAL is not followed (-c refuses it)."},
-		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut},
+				"symbolic link at LOCAL is not followed (-c refuses it).\n" +
+				"With --retries N a broken transfer is retried up to N times on a\n" +
+				"fresh connection and resumes where it broke (REST)."},
+		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut,
+			help: "With --retries N a broken upload of a regular file is retried up to\n" +
+				"N times on a fresh connection and resumes where the server's copy\n" +
+				"ends (SIZE, then REST and STOR); stdin cannot resume."},
 		{name: "rm", args: "URL", summary: "delete a file, or an empty directory when the URL ends in /", run: (*cli).cmdRm},
 		{name: "mkdir", args: "URL", summary: "create a directory", run: (*cli).cmdMkdir},
-		{name: "mirror", args: "[-R] [--parallel N] [--delete] [--dry-run] [--verify] URL LOCALDIR", summary: "mirror a directory tree into LOCALDIR (-R: LOCALDIR onto URL)", run: (*cli).cmdMirror,
+		{name: "mirror", args: "[-R] [--parallel N] [--retries N] [--delete] [--dry-run] [--verify] URL LOCALDIR", summary: "mirror a directory tree into LOCALDIR (-R: LOCALDIR onto URL)", run: (*cli).cmdMirror,
 			help: "Flags: -R uploads LOCALDIR to the URL instead (as lftp's mirror -R);\n" +
-				"--parallel N transfers up to N files at once on N connections (4);\n" +
+				"--parallel N transfers up to N files at once on N connections (1);\n" +
+				"--retries N retries a broken transfer N times, resuming it;\n" +
 				"--delete removes from the target what the source no longer has;\n" +
 				"--dry-run prints what would be transferred and deleted; --verify\n" +
 				"checks each file after its transfer (server checksum, else size).\n" +

@@ -16,13 +16,12 @@ import (
 )
 
 // mirrorFlags are the flags of the mirror command besides the connection
-// flags.
+// flags and the pool flags (--parallel, --retries).
 type mirrorFlags struct {
-	reverse  bool
-	parallel int
-	delete   bool
-	dryRun   bool
-	verify   bool
+	reverse bool
+	delete  bool
+	dryRun  bool
+	verify  bool
 }
 
 // cmdMirror mirrors the directory tree at a URL into a local directory,
@@ -30,9 +29,10 @@ type mirrorFlags struct {
 func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	o := newOptions()
 	var mf mirrorFlags
+	var pf poolFlags
 	pos, err := parseCommand("mirror", args, o, func(fs *flag.FlagSet) {
+		pf.register(fs, true)
 		fs.BoolVar(&mf.reverse, "R", false, "reverse: upload LOCALDIR to the URL")
-		fs.IntVar(&mf.parallel, "parallel", ftp.DefaultMaxConns, "transfer up to `N` files at once, on N connections")
 		fs.BoolVar(&mf.delete, "delete", false, "delete what the source no longer has from the target")
 		fs.BoolVar(&mf.dryRun, "dry-run", false, "print what would be transferred and deleted; change nothing")
 		fs.BoolVar(&mf.verify, "verify", false, "check each file after its transfer (server checksum, else size)")
@@ -40,15 +40,15 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if mf.parallel < 1 || mf.parallel > 64 {
-		return usagef("mirror", "--parallel %d: want 1 to 64", mf.parallel)
+	if err := pf.check("mirror"); err != nil {
+		return err
 	}
 	t, err := urlArg("mirror", pos[0], o)
 	if err != nil {
 		return err
 	}
 	localDir := pos[1]
-	cl, err := c.client(t, o, mf.parallel)
+	cl, err := c.newClient(t, o, &pf)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	}
 	var last int64
 	opts := mirror.Options{
-		Parallel: mf.parallel, Delete: mf.delete, DryRun: mf.dryRun, Verify: mf.verify,
+		Parallel: pf.parallel, Delete: mf.delete, DryRun: mf.dryRun, Verify: mf.verify,
 		Progress: func(p mirror.Progress) {
 			if bar != nil {
 				bar.add(int(p.Bytes - last))
@@ -159,38 +159,6 @@ func nameReason(name string) string {
 		return why
 	}
 	return "not one plain path element"
-}
-
-// client returns a pooled Client for the server of t with n connections,
-// logged in with the credentials for t.
-func (c *cli) client(t *target, o *options, n int) (*ftp.Client, error) {
-	cr, err := c.credentials(t)
-	if err != nil {
-		return nil, err
-	}
-	if cr.Acct != "" {
-		return nil, usagef("mirror", "an ACCT login (netrc account) is not supported by mirror")
-	}
-	d, err := c.dialer(t, o)
-	if err != nil {
-		return nil, err
-	}
-	d.ImplicitTLS = false // the Client's TLS field says it
-	mode := ftp.NoTLS
-	switch {
-	case t.Implicit:
-		mode = ftp.ImplicitTLS
-	case t.TLS:
-		mode = ftp.ExplicitTLS
-	}
-	if o.verbose > 0 {
-		who := cr.User
-		if who == "" {
-			who = "anonymous"
-		}
-		fmt.Fprintf(c.stderr, "%s: connecting to %s, %s, as %s (login from %s), %d connections\n", c.prog, t.Addr, mode, who, cr.Source, n)
-	}
-	return &ftp.Client{Addr: t.Addr, User: cr.User, Password: cr.Pass, TLS: mode, Dialer: d, MaxConns: n}, nil
 }
 
 // unsafeName returns why a name from a listing cannot be used as one
