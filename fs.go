@@ -96,10 +96,12 @@ func (i entryInfo) String() string             { return fs.FormatFileInfo(i) }
 //
 // The FS is safe for concurrent use: its operations take turns on the one
 // control connection. Only one download can run at a time, so when an
-// operation needs the connection while a file is being read, the rest of
-// that file is first read into memory, and that file goes on from there.
-// Reading several files in turn thus costs memory, up to their whole
-// size; reading them one after the other does not. While a file's download
+// operation needs the connection while a file is being read, that file's
+// download is stopped: up to 256 KiB more of it is read into memory, and
+// when the file is longer than that, the download is aborted (ABOR) and
+// the file's next Read past what was kept starts it again from there
+// (REST), as a Seek does. Memory thus stays bounded whatever the size of
+// the files and however their reads interleave. While a file's download
 // runs, calls made directly on the Conn fail with ErrBusy; close the file
 // (or read it to the end) first.
 func (c *Conn) FS(ctx context.Context) fs.FS {
@@ -146,8 +148,8 @@ func (f *ftpFS) begin(op, name string) error {
 	return nil
 }
 
-// release reads the rest of the file being downloaded, if any, into its
-// buffer, so that the Conn is free. f.mu is held.
+// release stops the download of the file being read, if any (see spill),
+// so that the Conn is free. f.mu is held.
 func (f *ftpFS) release() {
 	if fl := f.cur; fl != nil {
 		fl.spill()
@@ -313,6 +315,11 @@ func (d *ftpDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	return list, nil
 }
 
+// fsSpillMax is how much of a file's download an FS keeps in memory when
+// another operation needs the Conn; a longer rest is aborted and fetched
+// again later with REST.
+const fsSpillMax = 256 << 10
+
 // ftpFile is an open file: a download started at the first Read, from
 // off, streamed from d, or from buf once spilled.
 type ftpFile struct {
@@ -324,7 +331,8 @@ type ftpFile struct {
 	off     int64     // offset of the next byte Read returns
 	d       *DataConn // the download in progress, nil when none
 	done    bool      // the download from off has ended: buf holds the rest
-	buf     []byte    // with done, the data from off to the end
+	partial bool      // the download was stopped: buf holds data from off, then REST
+	buf     []byte    // with done or partial, the data from off on
 	doneErr error     // with done, what follows buf: nil (io.EOF) or an error
 	closed  bool
 }
@@ -349,17 +357,21 @@ func (fl *ftpFile) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if fl.done {
+	if fl.done || fl.partial {
 		if len(fl.buf) > 0 {
 			n := copy(p, fl.buf)
 			fl.buf = fl.buf[n:]
 			fl.off += int64(n)
 			return n, nil
 		}
-		if fl.doneErr != nil {
-			return 0, fl.pathErr("read", fl.doneErr)
+		if fl.done {
+			if fl.doneErr != nil {
+				return 0, fl.pathErr("read", fl.doneErr)
+			}
+			return 0, io.EOF
 		}
-		return 0, io.EOF
+		// What was kept is read: the download starts again at off.
+		fl.partial, fl.buf = false, nil
 	}
 	if fl.d == nil {
 		if f.err != nil {
@@ -409,14 +421,46 @@ func (fl *ftpFile) end(err error) error {
 	return err
 }
 
-// spill reads the rest of the download into buf and ends it, freeing the
-// Conn. fsys.mu is held.
+// spill frees the Conn from the file's download: it reads up to
+// fsSpillMax more bytes into buf; when the download ended within them, it
+// is ended normally (done), else it is aborted and the next Read past buf
+// starts it again with REST (partial). Memory does not grow with the
+// file's size. fsys.mu is held.
 func (fl *ftpFile) spill() {
-	var b bytes.Buffer
-	_, err := b.ReadFrom(fl.d)
-	fl.buf = b.Bytes()
-	fl.doneErr = fl.end(err)
-	fl.done = true
+	// One more byte than kept tells whether the rest fits.
+	want := int64(fsSpillMax + 1)
+	if size := fl.info.e.Size; size >= 0 && size-fl.off < want {
+		want = max(size-fl.off, 0) + 1
+	}
+	b := make([]byte, 0, want)
+	var err error
+	for len(b) < cap(b) {
+		var n int
+		n, err = fl.d.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if err != nil || len(b) < cap(b) {
+		// The end of the data (or a failure) came first.
+		fl.buf = b
+		fl.doneErr = fl.end(err)
+		fl.done = true
+		return
+	}
+	// Stopping early is not an error of the file: ABOR, and the next Read
+	// past buf restarts the download.
+	_ = fl.d.Close()
+	fl.d = nil
+	if fl.fsys.cur == fl {
+		fl.fsys.cur = nil
+	}
+	fl.buf = b
+	fl.partial = true
 }
 
 // Seek sets the offset of the next Read. A download in progress at another
@@ -448,7 +492,7 @@ func (fl *ftpFile) Seek(offset int64, whence int) (int64, error) {
 	}
 	switch {
 	case abs == fl.off:
-	case fl.done && fl.doneErr == nil && abs > fl.off && abs-fl.off <= int64(len(fl.buf)):
+	case (fl.done && fl.doneErr == nil || fl.partial) && abs > fl.off && abs-fl.off <= int64(len(fl.buf)):
 		fl.buf = fl.buf[abs-fl.off:]
 		fl.off = abs
 	default:
@@ -458,7 +502,7 @@ func (fl *ftpFile) Seek(offset int64, whence int) (int64, error) {
 			fl.d = nil
 			f.cur = nil
 		}
-		fl.done, fl.buf, fl.doneErr = false, nil, nil
+		fl.done, fl.partial, fl.buf, fl.doneErr = false, false, nil, nil
 		fl.off = abs
 	}
 	return abs, nil

@@ -629,6 +629,42 @@ func TestNetrcLogin(t *testing.T) {
 	r.run("ls", "ftp://"+srv.Addr+"/").want(t, 1, "bad-netrc:1: unexpected token \"bogus\"")
 }
 
+func TestNetrcTooPermissive(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	srv := newServer(t)
+	srv.Anonymous = false
+	r := newRunner(t)
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	rc := filepath.Join(r.env["HOME"], ".netrc")
+	os.WriteFile(rc, []byte("machine "+host+" login user password pass\n"), 0o644)
+	os.Chmod(rc, 0o644)
+	delete(r.env, "NETRC") // ~/.netrc
+	// Refused, in both interfaces, before connecting, and the password
+	// is not shown.
+	for _, args := range [][]string{{"ls", "ftp://" + srv.Addr + "/"}, {host + ":" + port, "-l"}} {
+		res := r.run(args...)
+		res.want(t, 1, rc+": access too permissive (mode 0644)", "chmod 600")
+		if strings.Contains(res.stderr, "pass\n") || res.stdout != "" {
+			t.Errorf("%v:\nstdout %q\nstderr %q", args, res.stdout, res.stderr)
+		}
+	}
+	if len(srv.Commands()) != 0 {
+		t.Errorf("connected with a refused netrc: %q", srv.Commands())
+	}
+	// A password in the URL does not read netrc at all.
+	r.run("ls", ftpURL(srv, "")).want(t, 0)
+	// The same file named by $NETRC or -r is the user's explicit choice.
+	r.env["NETRC"] = rc
+	r.run("ls", "ftp://"+srv.Addr+"/").want(t, 0)
+	delete(r.env, "NETRC")
+	r.run("-r"+rc, host+":"+port, "-l").want(t, 0)
+	// chmod 600 fixes it.
+	os.Chmod(rc, 0o600)
+	r.run("ls", "ftp://"+srv.Addr+"/").want(t, 0)
+}
+
 func TestEnvLogin(t *testing.T) {
 	srv := newServer(t)
 	r := newRunner(t)

@@ -241,7 +241,8 @@ URLs: ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH, or ftps:// for implicit FTPS
 (port 990). PATH is relative to the login directory; start it with // or
 %%2F for an absolute path. Without a password in the URL, the login comes
 from ~/.netrc ($NETRC), else from $FTP_PASSWORD (and $FTP_USER), else it is
-anonymous. Passwords are never printed.
+anonymous. On Unix, ~/.netrc holding logins must be private (chmod 600), as
+Python requires. Passwords are never printed.
 
 Flags of every command (anywhere on the line):
   --explicit-tls   AUTH TLS on the plain port (ftp:// or ftps://)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,9 @@ type netrcError struct {
 }
 
 func (e *netrcError) Error() string {
+	if e.line == 0 {
+		return fmt.Sprintf("%s: %s", e.file, e.msg)
+	}
 	return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
 }
 
@@ -213,17 +217,42 @@ func netrcPath(getenv func(string) string) string {
 }
 
 // readNetrc reads and parses the netrc file at path. A missing file is no
-// entries and no error unless mustExist is set.
-func readNetrc(path string, mustExist bool) ([]netrcEntry, error) {
+// entries and no error unless mustExist is set. isDefault says that path
+// is the default file (~/.netrc), neither named by $NETRC nor given with
+// -r: on Unix, as in Python's netrc module, it is then refused when it
+// holds a login other than "anonymous" and another user owns it or may
+// read or write it.
+func readNetrc(path string, mustExist, isDefault bool) ([]netrcEntry, error) {
 	if path == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		if os.IsNotExist(err) && !mustExist {
 			return nil, nil
 		}
 		return nil, err
 	}
-	return parseNetrc(path, string(b))
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := parseNetrc(path, string(b))
+	if err != nil || !isDefault {
+		return entries, err
+	}
+	for _, e := range entries {
+		if e.Login != "anonymous" {
+			fi, err := f.Stat()
+			if err != nil {
+				return nil, err
+			}
+			if err := checkNetrcAccess(path, fi); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	return entries, nil
 }

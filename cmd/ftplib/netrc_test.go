@@ -139,20 +139,20 @@ func TestNetrcPath(t *testing.T) {
 func TestReadNetrc(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "none")
-	if e, err := readNetrc(missing, false); err != nil || e != nil {
+	if e, err := readNetrc(missing, false, false); err != nil || e != nil {
 		t.Errorf("missing optional file: %v, %v", e, err)
 	}
-	if _, err := readNetrc(missing, true); err == nil {
+	if _, err := readNetrc(missing, true, false); err == nil {
 		t.Error("missing required file: no error")
 	}
 	p := filepath.Join(dir, "rc")
 	os.WriteFile(p, []byte("machine h login u password p\n"), 0o600)
-	e, err := readNetrc(p, true)
+	e, err := readNetrc(p, true, false)
 	if err != nil || len(e) != 1 || e[0].Password != "p" {
 		t.Errorf("readNetrc = %+v, %v", e, err)
 	}
 	os.WriteFile(p, []byte("machine h junk\n"), 0o600)
-	if _, err := readNetrc(p, false); err == nil || !strings.Contains(err.Error(), p+":1:") {
+	if _, err := readNetrc(p, false, false); err == nil || !strings.Contains(err.Error(), p+":1:") {
 		t.Errorf("bad file: %v", err)
 	}
 }

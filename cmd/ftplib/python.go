@@ -91,7 +91,7 @@ flags:
 		if path == "" {
 			path = netrcPath(c.getenv)
 		}
-		entries, err := readNetrc(path, hasRC)
+		entries, err := readNetrc(path, hasRC, !hasRC && c.getenv("NETRC") == "")
 		if err != nil {
 			if _, ok := err.(*netrcError); ok {
 				return fmt.Errorf("netrc: %w", err)

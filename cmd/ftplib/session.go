@@ -24,7 +24,7 @@ func (c *cli) credentials(t *target) (credentials, error) {
 	if t.HasPass {
 		return resolveCredentials(t, nil, c.getenv), nil
 	}
-	entries, err := readNetrc(netrcPath(c.getenv), false)
+	entries, err := readNetrc(netrcPath(c.getenv), false, c.getenv("NETRC") == "")
 	if err != nil {
 		return credentials{}, fmt.Errorf("netrc: %w", err)
 	}
