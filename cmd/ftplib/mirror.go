@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"unicode"
 
 	"github.com/ftplib-go/ftp"
 )
@@ -17,21 +22,33 @@ const maxMirrorDepth = 64
 
 // mirror is one run of the mirror command.
 type mirror struct {
-	c       *cli
-	s       *session
-	o       *options
+	c    *cli
+	list func(ctx context.Context, dir string, fn func(ftp.Entry, error) error) error
+	get  remote
+	o    *options
+	// parallel > 1 makes the walk collect the files in jobs, fetched
+	// afterwards by fetchAll.
+	parallel int
+	jobs     []mirrorJob
+
+	mu      sync.Mutex // the counts below, while files are fetched in parallel
 	files   int
 	bytes   int64
 	dirs    int
-	skipped int
-	failed  []string
+	skipped int      // links and special files, skipped by design
+	failed  []string // files the server refused, as printable names
+	bad     []string // entries refused before any transfer, as printable names
 }
 
 // cmdMirror downloads the directory tree at a URL into a local directory.
 func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	o := newOptions()
-	pos, err := parseCommand("mirror", args, o, nil, 2, 2)
+	var pf poolFlags
+	pos, err := parseCommand("mirror", args, o, func(fs *flag.FlagSet) { pf.register(fs, true) }, 2, 2)
 	if err != nil {
+		return err
+	}
+	if err := pf.check("mirror"); err != nil {
 		return err
 	}
 	t, err := urlArg("mirror", pos[0], o)
@@ -42,13 +59,28 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(localDir, 0o755); err != nil {
 		return err
 	}
-	s, err := c.connect(ctx, t, o)
-	if err != nil {
-		return err
+	m := &mirror{c: c, o: o, parallel: pf.parallel}
+	if pf.pooled() {
+		cl, err := c.newClient(t, o, &pf)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		r := &clientRemote{c: cl, retries: pf.retries}
+		m.list, m.get = r.list, r
+	} else {
+		s, err := c.connect(ctx, t, o)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		m.list, m.get = s.list, s
 	}
-	defer s.close()
-	m := &mirror{c: c, s: s, o: o}
-	if err := m.dir(ctx, t.Path, localDir, "", 0); err != nil {
+	err = m.dir(ctx, t.Path, localDir, "", 0)
+	if err == nil && len(m.jobs) > 0 {
+		err = m.fetchAll(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("mirror %s: %w", t, err)
 	}
 	if o.verbose > 0 || c.tty {
@@ -58,21 +90,69 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(c.stderr)
 	}
+	var msgs []string
 	if len(m.failed) > 0 {
-		return fmt.Errorf("mirror %s: %d files failed: %s", t, len(m.failed), strings.Join(m.failed, ", "))
+		msgs = append(msgs, fmt.Sprintf("%d files failed: %s", len(m.failed), strings.Join(m.failed, ", ")))
+	}
+	if len(m.bad) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d entries skipped: %s", len(m.bad), strings.Join(m.bad, ", ")))
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("mirror %s: %s", t, strings.Join(msgs, "; "))
 	}
 	return nil
 }
 
-// safeName reports whether a name from a listing can be used as one
-// element of a local path: not empty, not "." or "..", and free of path
-// separators and NUL, so that a hostile server cannot write outside the
-// target directory.
-func safeName(name string) bool {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
-		return false
+// unsafeName returns why a name from a listing cannot be used as one
+// element of a local path, or "" when it can: it must not be empty, "."
+// or "..", absolute, hold a path separator, or hold a control character
+// (CR, LF, NUL, terminal escapes), so that a hostile server can neither
+// write outside the target directory nor smuggle a command.
+func unsafeName(name string) string {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return "not a file name"
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "holds a control character"
+	case filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`):
+		return "an absolute path"
+	case strings.ContainsAny(name, `/\`):
+		return "holds a path separator"
+	case !filepath.IsLocal(name):
+		return "not a local file name here"
 	}
-	return filepath.IsLocal(name)
+	return ""
+}
+
+// refuse reports an entry that is skipped because it cannot be mirrored
+// safely, and counts it: mirror then exits with status 1.
+func (m *mirror) refuse(relName, why string) {
+	m.c.warnf("skipping %q: %s", relName, why)
+	m.bad = append(m.bad, strconv.Quote(relName))
+}
+
+// localKind returns why the local path p cannot receive an entry of the
+// wanted type (ftp.TypeDir or ftp.TypeFile), or "" when p does not exist
+// or already is a directory (for a directory) or a regular file (for a
+// file). A symbolic link is never followed: it could point outside the
+// target directory.
+func localKind(p string, want ftp.EntryType) (string, error) {
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return "the local path is a symbolic link; not following it", nil
+	case want == ftp.TypeDir && !fi.IsDir():
+		return "the local path exists and is not a directory", nil
+	case want == ftp.TypeFile && !fi.Mode().IsRegular():
+		return "the local path exists and is not a regular file", nil
+	}
+	return "", nil
 }
 
 // remoteJoin joins a remote directory path and a name.
@@ -93,10 +173,10 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 		return fmt.Errorf("%s: deeper than %d levels; stopping", rel, maxMirrorDepth)
 	}
 	var entries []ftp.Entry
-	err := m.s.list(ctx, rdir, func(e ftp.Entry, perr error) error {
+	err := m.list(ctx, rdir, func(e ftp.Entry, perr error) error {
 		if perr != nil {
-			m.c.warnf("%s: %v", rdir, perr)
-			m.failed = append(m.failed, fmt.Sprintf("%q", e.Raw))
+			m.c.warnf("%s: %v", printable(rdir), perr)
+			m.bad = append(m.bad, strconv.Quote(e.Raw))
 			return nil
 		}
 		entries = append(entries, e)
@@ -110,44 +190,55 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 		if rel != "" {
 			relName = rel + "/" + e.Name
 		}
-		if !safeName(e.Name) {
-			m.c.warnf("skipping %q: not a safe local file name", relName)
-			m.skipped++
+		if why := unsafeName(e.Name); why != "" {
+			m.refuse(relName, "not a safe local file name ("+why+")")
 			continue
 		}
 		rpath := remoteJoin(rdir, e.Name)
 		lpath := filepath.Join(ldir, e.Name)
+		if e.Type == ftp.TypeDir || e.Type == ftp.TypeFile {
+			why, err := localKind(lpath, e.Type)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				m.refuse(relName, why)
+				continue
+			}
+		}
 		switch e.Type {
 		case ftp.TypeDir:
-			if err := os.MkdirAll(lpath, 0o755); err != nil {
+			if err := os.Mkdir(lpath, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 				return err
+			}
+			// Made or found a directory, unless a link was planted
+			// meanwhile.
+			if why, err := localKind(lpath, ftp.TypeDir); err != nil || why != "" {
+				if err != nil {
+					return err
+				}
+				m.refuse(relName, why)
+				continue
 			}
 			m.dirs++
 			if err := m.dir(ctx, rpath, lpath, relName, depth+1); err != nil {
 				return err
 			}
 		case ftp.TypeFile:
-			if m.o.verbose > 0 {
-				fmt.Fprintf(m.c.stderr, "%s: get %s\n", m.c.prog, relName)
-			}
-			err := m.c.download(ctx, m.s, rpath, lpath, false, e.Size, m.o)
-			var fe *ftp.Error
-			if errors.As(err, &fe) {
-				// The server refused this file; the others may work.
-				m.c.warnf("%s: %s", relName, indentReply(err.Error()))
-				m.failed = append(m.failed, relName)
+			// download writes a temporary file in ldir and renames it
+			// to lpath, which replaces a link planted meanwhile rather
+			// than following it.
+			j := mirrorJob{rpath: rpath, lpath: lpath, rel: relName, size: e.Size}
+			if m.parallel > 1 {
+				m.jobs = append(m.jobs, j)
 				continue
 			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", relName, err)
-			}
-			m.files++
-			if e.Size > 0 {
-				m.bytes += e.Size
+			if err := m.fetch(ctx, m.c, j); err != nil {
+				return err
 			}
 		default:
 			if m.o.verbose > 0 {
-				m.c.warnf("skipping %s: a %s", relName, e.Type)
+				m.c.warnf("skipping %s: a %s", printable(relName), e.Type)
 			}
 			m.skipped++
 		}
@@ -155,7 +246,35 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 	return nil
 }
 
+// fetch downloads one file with c (the mirror's cli, or a copy of it
+// without progress bars). A server's refusal of the file is counted and
+// reported, and nil returned: the other files may work.
+func (m *mirror) fetch(ctx context.Context, c *cli, j mirrorJob) error {
+	rel := printable(j.rel)
+	if m.o.verbose > 0 {
+		fmt.Fprintf(c.stderr, "%s: get %s\n", c.prog, rel)
+	}
+	err := c.download(ctx, m.get, j.rpath, j.lpath, false, j.size, m.o)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var fe *ftp.Error
+	if errors.As(err, &fe) {
+		// The server refused this file; the others may work.
+		c.warnf("%s: %s", rel, indentReply(err.Error()))
+		m.failed = append(m.failed, rel)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	m.files++
+	if j.size > 0 {
+		m.bytes += j.size
+	}
+	return nil
+}
+
 // warnf prints a warning on stderr.
 func (c *cli) warnf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, escapeControls(fmt.Sprintf(format, args...)))
 }
