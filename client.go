@@ -350,6 +350,10 @@ func (c *Client) dial(ctx context.Context) (*Conn, error) {
 	}
 	mode := c.mode()
 	d.ImplicitTLS = mode == ImplicitTLS
+	if mode == NoTLS {
+		// Plain FTP asked for: a TLSConfig would make Login refuse.
+		d.TLSConfig = nil
+	}
 	conn, err := d.Dial(ctx, c.addr())
 	if err != nil {
 		return nil, err
@@ -715,10 +719,17 @@ func (c *Client) Remove(ctx context.Context, path string) error {
 		if err == nil || !isReplyErr(err) || isTransient(err) {
 			return err
 		}
-		if _, rerr := cn.Rmd(ctx, p); rerr == nil {
-			return nil
-		} else if !isReplyErr(rerr) {
+		_, rerr := cn.Rmd(ctx, p)
+		if rerr == nil || !isReplyErr(rerr) {
 			return rerr
+		}
+		// Both refused: say why with the reply that fits what path is.
+		e, serr := cn.stat(ctx, p)
+		switch {
+		case serr == nil && e.IsDir():
+			return rerr
+		case serr == nil:
+			return err
 		}
 		return missing(ctx, cn, p, err)
 	})

@@ -251,6 +251,11 @@ func TestClientErrors(t *testing.T) {
 	if err := c.MkdirAll(ctx, "d1/d2"); err != nil {
 		t.Errorf("MkdirAll of an existing dir: %v", err)
 	}
+	// A directory that is not empty: the error is RMD's.
+	srv.WriteFile("full/x", []byte("x"))
+	if err := c.Remove(ctx, "full"); !errors.Is(err, ErrPerm) || !strings.Contains(err.Error(), "RMD") && !strings.Contains(err.Error(), "irectory not empty") {
+		t.Errorf("Remove of a full directory: %v", err)
+	}
 	if err := c.MkdirAll(ctx, "exists.txt/sub"); err == nil {
 		t.Errorf("MkdirAll below a file: no error")
 	}
