@@ -332,6 +332,7 @@ type Conn struct {
 	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
 	epsv          bool   // Dialer.EPSV: EPSV first on IPv4 too
 	lastPasv      string // the command that gave the last passive port
+	epsvOK        bool   // an EPSV data port was reached (overlap.go)
 
 	// Protocol state, used by the call holding busy.
 	ctrl     net.Conn // control stream (a *tls.Conn once TLS is on)
@@ -346,6 +347,7 @@ type Conn struct {
 	curType  string // representation type known to be in force, "" unknown
 	cmd      string // the command whose reply is read next, "" for none (masked in errors)
 	pending  bool   // a transfer's final reply is still due (after TransferCmd)
+	pasvDue  string // PASV or EPSV sent ahead, reply not read yet (overlap.go)
 
 	// FTPS state (tls.go and the FTPS type).
 	tlsConfig   *tls.Config
@@ -687,6 +689,9 @@ func (c *Conn) VoidCmd(ctx context.Context, cmd string) (string, error) {
 // not known to answer one.
 func (c *Conn) GetResp(ctx context.Context) (string, error) {
 	return c.call(ctx, func() (string, error) {
+		if err := c.settle(); err != nil {
+			return "", err
+		}
 		c.cmd = ""
 		return c.getResp()
 	})
@@ -698,6 +703,9 @@ func (c *Conn) GetResp(ctx context.Context) (string, error) {
 // A reply error it returns names no command, as with GetResp.
 func (c *Conn) VoidResp(ctx context.Context) (string, error) {
 	return c.call(ctx, func() (string, error) {
+		if err := c.settle(); err != nil {
+			return "", err
+		}
 		c.cmd = ""
 		return c.voidResp()
 	})
