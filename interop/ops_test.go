@@ -59,6 +59,7 @@ var ops = []op{
 	{"active (PORT)", opActive},
 	{"550 missing file -> ErrPerm", opErrors},
 	{"close mid-RETR (ABOR)", opAbort},
+	{"FS: read interrupted by another call (ABOR + REST)", opFSInterleave},
 	{"QUIT", opQuit},
 }
 
