@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -151,8 +152,8 @@ func NewClient(rawURL string) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("ftp: URL %q: scheme must be ftp, ftps or ftpes", redactURL(rawURL))
 	}
-	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("ftp: URL %q names no host", redactURL(rawURL))
+	if u.Opaque != "" || u.Host == "" || !validHost(u.Hostname()) {
+		return nil, fmt.Errorf("ftp: URL %q names no valid host", redactURL(rawURL))
 	}
 	c.Addr = u.Host
 	if p := u.Port(); p != "" {
@@ -198,6 +199,23 @@ func NewClient(rawURL string) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// validHost reports whether h can be a host name or IP address.
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if strings.Contains(h, ":") {
+		_, err := netip.ParseAddr(h)
+		return err == nil
+	}
+	for _, r := range h {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("[]/@%\\?#", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // redactURL removes the password from a URL given as text, however
@@ -697,10 +715,17 @@ func (c *Client) Remove(ctx context.Context, path string) error {
 		if err == nil || !isReplyErr(err) || isTransient(err) {
 			return err
 		}
-		if _, rerr := cn.Rmd(ctx, p); rerr == nil {
-			return nil
-		} else if !isReplyErr(rerr) {
+		_, rerr := cn.Rmd(ctx, p)
+		if rerr == nil || !isReplyErr(rerr) {
 			return rerr
+		}
+		// Both refused: say why with the reply that fits what path is.
+		e, serr := cn.stat(ctx, p)
+		switch {
+		case serr == nil && e.IsDir():
+			return rerr
+		case serr == nil:
+			return err
 		}
 		return missing(ctx, cn, p, err)
 	})
@@ -719,7 +744,7 @@ func (c *Client) RemoveAll(ctx context.Context, path string) error {
 	if err != nil {
 		return pathErr("removeall", path, errors.Unwrap(err))
 	}
-	if e.IsDir() && e.Type != TypeCdir && e.Type != TypePdir {
+	if e.IsDir() {
 		entries, err := c.ReadDir(ctx, path)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return pathErr("removeall", path, errors.Unwrap(err))

@@ -55,7 +55,7 @@ type fileReader struct {
 	path string
 	off  int64 // bytes returned by Read
 
-	mu   sync.Mutex // Close may come from another goroutine
+	mu   sync.Mutex // serialises Read and Close
 	pc   *pconn
 	d    *DataConn
 	err  error // sticky: io.EOF or the failure

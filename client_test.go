@@ -251,6 +251,11 @@ func TestClientErrors(t *testing.T) {
 	if err := c.MkdirAll(ctx, "d1/d2"); err != nil {
 		t.Errorf("MkdirAll of an existing dir: %v", err)
 	}
+	// A directory that is not empty: the error is RMD's.
+	srv.WriteFile("full/x", []byte("x"))
+	if err := c.Remove(ctx, "full"); !errors.Is(err, ErrPerm) || !strings.Contains(err.Error(), "RMD") && !strings.Contains(err.Error(), "irectory not empty") {
+		t.Errorf("Remove of a full directory: %v", err)
+	}
 	if err := c.MkdirAll(ctx, "exists.txt/sub"); err == nil {
 		t.Errorf("MkdirAll below a file: no error")
 	}
@@ -416,6 +421,9 @@ func TestClientPoolLimit(t *testing.T) {
 	}
 	if got := countCmds(srv, "USER"); got != peak {
 		t.Errorf("%d logins for a peak of %d connections", got, peak)
+	}
+	if got := srv.MaxConcurrentConns(); got != peak {
+		t.Errorf("server saw %d connections at once, the pool counted %d", got, peak)
 	}
 	if open != peak {
 		t.Errorf("%d open after the burst, want %d idle", open, peak)
@@ -739,4 +747,152 @@ func TestClientLoginErrorHasNoPassword(t *testing.T) {
 	if strings.Contains(c.String(), "wrong-secret") {
 		t.Errorf("String = %s", c.String())
 	}
+}
+
+func TestClientTLSPoolSessions(t *testing.T) {
+	checkLeaks(t)
+	srv := ftptest.NewUnstartedServer()
+	srv.RequireTLS = true
+	srv.RequireSessionReuse = true
+	srv.StartTLS()
+	defer srv.Close()
+	c := &Client{Addr: srv.Addr, User: "user", Password: "pass", TLS: ExplicitTLS, MaxConns: 3,
+		Dialer: &Dialer{TLSConfig: srv.TLSConfig(), Timeout: 10 * time.Second}}
+	defer c.Close()
+	ctx := testCtx(t)
+	data := bytes.Repeat([]byte("tls"), 50000)
+	srv.WriteFile("t.bin", data)
+	var wg sync.WaitGroup
+	var bad atomic.Int32
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 3; i++ {
+				var b bytes.Buffer
+				if _, err := c.Download(ctx, "t.bin", &b); err != nil || !bytes.Equal(b.Bytes(), data) {
+					t.Errorf("Download: %v", err)
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if bad.Load() != 0 {
+		return
+	}
+	trs := srv.Transfers()
+	if len(trs) != 18 {
+		t.Errorf("%d transfers, want 18", len(trs))
+	}
+	for _, tr := range trs {
+		if !tr.TLS || !tr.DidResume {
+			t.Errorf("transfer %+v: not protected, or did not resume its control connection's session", tr)
+		}
+	}
+	if got := srv.MaxConcurrentConns(); got > 3 {
+		t.Errorf("%d connections at once, MaxConns 3", got)
+	}
+}
+
+func TestClientCancelMidTransfer(t *testing.T) {
+	checkLeaks(t)
+	c, srv := newTestClient(t, nil)
+	srv.WriteFile("big", bytes.Repeat([]byte("z"), 4<<20))
+	srv.AddFault(ftptest.Fault{Command: "RETR", Nth: 1, StallData: true, CutAfter: 100000})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelingWriter{n: 50000, cancel: cancel}
+	_, err := c.Download(ctx, "big", w)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Download: %v", err)
+	}
+	if got := countCmds(srv, "RETR"); got != 1 {
+		t.Errorf("a cancelled download was retried: %d RETR", got)
+	}
+	// The Client goes on with a fresh or cleaned-up connection.
+	if _, err := c.Size(testCtx(t), "big"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cancelingWriter cancels a context once it has accepted n bytes.
+type cancelingWriter struct {
+	n      int
+	cancel func()
+}
+
+func (w *cancelingWriter) Write(p []byte) (int, error) {
+	w.n -= len(p)
+	if w.n <= 0 {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+func TestClientCloseWhileInUse(t *testing.T) {
+	checkLeaks(t)
+	c, srv := newTestClient(t, nil)
+	ctx := testCtx(t)
+	srv.WriteFile("f", bytes.Repeat([]byte("y"), 1<<20))
+	r, err := c.Open(ctx, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stat(ctx, "f"); err != nil { // a second, idle connection
+		t.Fatal(err)
+	}
+	c.Close()
+	if open, _ := c.pool.stats(); open != 1 {
+		t.Errorf("%d open after Close, want 1 (the one in use)", open)
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		t.Fatalf("reading on after Close: %v", err)
+	}
+	r.Close()
+	if open, _ := c.pool.stats(); open != 0 {
+		t.Errorf("%d open after the last stream closed", open)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.OpenConns() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := srv.OpenConns(); n != 0 {
+		t.Errorf("server still has %d connections", n)
+	}
+}
+
+// FuzzNewClient checks that NewClient never panics, never shows the
+// password in an error or in String, and that String gives back a URL
+// that NewClient reads as the same Client (less the password).
+func FuzzNewClient(f *testing.F) {
+	for _, s := range []string{
+		"ftp://host", "ftp://u:p@host:21/dir", "ftps://u@[::1]:990/%2Fabs/x",
+		"ftpes://a%40b:c%3Ad@h/p%20q/", "ftp://u:secret@/", "http://x",
+		"ftp://u:pa@ss@host/", "ftp://h/a%0Db", "ftp://h:0/",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		c, err := NewClient(raw)
+		if err != nil {
+			if c != nil {
+				t.Fatal("a Client with an error")
+			}
+			return
+		}
+		if len(c.Password) >= 4 && strings.Contains(c.String(), c.Password) && !strings.Contains(c.User+c.Addr+c.Dir, c.Password) && !strings.Contains("ftpes://", c.Password) {
+			t.Fatalf("String %q shows the password %q", c.String(), c.Password)
+		}
+		if strings.ContainsAny(c.User+c.Password+c.Dir, "\r\n") {
+			t.Fatalf("CR/LF accepted: %+v", c)
+		}
+		back, err := NewClient(c.String())
+		if err != nil {
+			t.Fatalf("NewClient(%q) (from %q): %v", c.String(), raw, err)
+		}
+		if back.Addr != c.Addr || back.User != c.User || back.TLS != c.TLS || back.Dir != c.Dir {
+			t.Fatalf("round trip of %q through %q: %+v, want %+v", raw, c.String(), back, c)
+		}
+	})
 }

@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ftplib-go/ftp"
 	"github.com/ftplib-go/ftp/ftptest"
@@ -127,6 +129,42 @@ func connGet(conns []*ftp.Conn) func(int, string, io.Writer) (int64, error) {
 	}
 }
 
+// newPoolClient returns a Client for srv with one connection per worker.
+func newPoolClient(addr string) *ftp.Client {
+	return &ftp.Client{Addr: addr, User: "user", Password: "pass", MaxConns: poolWorkers}
+}
+
+// clientGet fetches name through the shared Client.
+func clientGet(c *ftp.Client) func(int, string, io.Writer) (int64, error) {
+	return func(_ int, name string, w io.Writer) (int64, error) {
+		return c.Download(context.Background(), name, w)
+	}
+}
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// timed runs the b.N rounds of fn and reports, besides the wall time,
+// the CPU time per round (client and in-process server together): on a
+// shared machine it varies much less with the other processes' load than
+// the wall time does.
+func timed(b *testing.B, fn func()) {
+	b.SetBytes(poolFiles * poolFileSize)
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		fn()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -143,18 +181,26 @@ func BenchmarkSmallFiles(b *testing.B) {
 	b.Run("conns/warm", func(b *testing.B) {
 		conns := dialConns(b, srv.Addr)
 		defer closeConns(conns)
-		b.SetBytes(poolFiles * poolFileSize)
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			fetchAll(b, names, connGet(conns))
-		}
+		timed(b, func() { fetchAll(b, names, connGet(conns)) })
+	})
+	b.Run("client/warm", func(b *testing.B) {
+		c := newPoolClient(srv.Addr)
+		defer c.Close()
+		fetchAll(b, names, clientGet(c)) // fills the pool
+		timed(b, func() { fetchAll(b, names, clientGet(c)) })
 	})
 	b.Run("conns/cold", func(b *testing.B) {
-		b.SetBytes(poolFiles * poolFileSize)
-		for i := 0; i < b.N; i++ {
+		timed(b, func() {
 			conns := dialConns(b, srv.Addr)
 			fetchAll(b, names, connGet(conns))
 			closeConns(conns)
-		}
+		})
+	})
+	b.Run("client/cold", func(b *testing.B) {
+		timed(b, func() {
+			c := newPoolClient(srv.Addr)
+			fetchAll(b, names, clientGet(c))
+			c.Close()
+		})
 	})
 }

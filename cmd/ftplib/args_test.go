@@ -84,15 +84,31 @@ func TestCounter(t *testing.T) {
 	}
 }
 
-func TestSafeName(t *testing.T) {
-	for _, name := range []string{"a", "a b", ".hidden", "..a", "a..", "ünï", "-rf"} {
-		if !safeName(name) {
-			t.Errorf("safeName(%q) = false", name)
+func TestUnsafeName(t *testing.T) {
+	for _, name := range []string{"a", "a b", ".hidden", "..a", "a..", "ünï", "-rf", "a:b", "日本"} {
+		if why := unsafeName(name); why != "" {
+			t.Errorf("unsafeName(%q) = %q, want safe", name, why)
 		}
 	}
-	for _, name := range []string{"", ".", "..", "a/b", "/etc", `a\b`, `..\x`, "../x", "a\x00b"} {
-		if safeName(name) {
-			t.Errorf("safeName(%q) = true", name)
+	for name, want := range map[string]string{
+		"":            "not a file name",
+		".":           "not a file name",
+		"..":          "not a file name",
+		"a/b":         "path separator",
+		"/etc":        "absolute",
+		`\\srv\share`: "absolute",
+		`a\b`:         "path separator",
+		`..\x`:        "path separator",
+		"../x":        "path separator",
+		"a\x00b":      "control character",
+		"a\rb":        "control character",
+		"a\nb":        "control character",
+		"a\x1b[2Jb":   "control character",
+		"a\u009bb":    "control character",
+		"a\x7fb":      "control character",
+	} {
+		if why := unsafeName(name); !strings.Contains(why, want) {
+			t.Errorf("unsafeName(%q) = %q, want %q", name, why, want)
 		}
 	}
 }

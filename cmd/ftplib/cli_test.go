@@ -1003,3 +1003,132 @@ func selfSignedPEM(t *testing.T) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+func TestMirrorSkipsHostileNames(t *testing.T) {
+	// Names no ftptest tree can hold: path elements, "..", absolute
+	// paths, a CR, a terminal escape. Each is reported and skipped, the
+	// good files arrive, nothing is written outside the target, and the
+	// exit status is 1.
+	fact := func(kind, name string) string {
+		if kind == "dir" {
+			return "type=dir;perm=el; " + name + "\r\n"
+		}
+		return "type=file;size=4; " + name + "\r\n"
+	}
+	listing := fact("cdir", ".") + fact("file", "../../escape1") + fact("file", "/tmp/ftplib-test-abs") +
+		fact("file", "sub/inner") + fact("file", "cr\rname") + fact("file", "esc\x1b]0;pwned\x07") +
+		fact("file", "ok.txt") + fact("dir", "..") + fact("dir", "d") + fact("file", `back\slash`)
+	srv := newRawServer(t, map[string]string{
+		"":  listing,
+		"d": fact("file", "deep.txt") + fact("file", "d/../../up"),
+	}, map[string]string{
+		"ok.txt":     "good",
+		"d/deep.txt": "deep",
+		// Served if asked for, which must not happen.
+		"../../escape1": "evil", "/tmp/ftplib-test-abs": "evil", "sub/inner": "evil",
+		"cr\rname": "evil", "esc\x1b]0;pwned\x07": "evil", "d/d/../../up": "evil",
+	})
+	r := newRunner(t)
+	res := r.run("mirror", "-v", "ftp://u:p@"+srv.Addr+"/", "out/tree")
+	res.want(t, 1,
+		`skipping "../../escape1": not a safe local file name (holds a path separator)`,
+		`skipping "/tmp/ftplib-test-abs": not a safe local file name (an absolute path)`,
+		`skipping "sub/inner": not a safe local file name (holds a path separator)`,
+		`skipping "cr\rname": not a safe local file name (holds a control character)`,
+		`skipping "esc\x1b]0;pwned\a": not a safe local file name (holds a control character)`,
+		`skipping "back\\slash": not a safe local file name (holds a path separator)`,
+		`skipping "d/d/../../up"`,
+		"get ok.txt", "get d/deep.txt",
+		"7 entries skipped",
+	)
+	if strings.ContainsAny(res.stderr+res.stdout, "\x1b\x07\r") {
+		t.Errorf("output holds control characters: %q", res.stderr)
+	}
+	for _, c := range srv.commands() {
+		if strings.HasPrefix(c, "RETR") && c != "RETR ok.txt" && c != "RETR d/deep.txt" {
+			t.Errorf("fetched a refused entry: %q", c)
+		}
+	}
+	if got := readFile(t, filepath.Join(r.dir, "out", "tree", "ok.txt")); string(got) != "good" {
+		t.Errorf("ok.txt = %q", got)
+	}
+	if got := readFile(t, filepath.Join(r.dir, "out", "tree", "d", "deep.txt")); string(got) != "deep" {
+		t.Errorf("d/deep.txt = %q", got)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out", "tree")); !slices.Equal(names, []string{"d", "ok.txt"}) {
+		t.Errorf("out/tree holds %q", names)
+	}
+	if names := dirNames(t, r.dir); !slices.Equal(names, []string{"out"}) {
+		t.Errorf("working directory holds %q", names)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out")); !slices.Equal(names, []string{"tree"}) {
+		t.Errorf("out holds %q", names)
+	}
+	if _, err := os.Lstat("/tmp/ftplib-test-abs"); err == nil {
+		t.Error("/tmp/ftplib-test-abs was written")
+	}
+}
+
+func TestMirrorHostileNamesOnDisk(t *testing.T) {
+	// The same against ftptest serving a real tree: the control
+	// characters are refused, the rest of the tree is mirrored.
+	srv := ftptest.NewUnstartedServer()
+	srv.Root = hostileRoot(t)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	r := newRunner(t)
+	res := r.run("mirror", "-v", ftpURL(srv, ""), "out")
+	res.want(t, 1, `skipping "cr\rname.txt"`, `skipping "sub/in\x1bside.txt"`, "get good.txt", "3 entries skipped")
+	if strings.ContainsAny(res.stderr, "\x1b\x07\r") {
+		t.Errorf("stderr holds control characters: %q", res.stderr)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out")); !slices.Equal(names, []string{"good.txt", "sub"}) {
+		t.Errorf("out holds %q", names)
+	}
+	if names := dirNames(t, filepath.Join(r.dir, "out", "sub")); len(names) != 0 {
+		t.Errorf("out/sub holds %q", names)
+	}
+}
+
+func TestSymlinksInLocalTreeNotFollowed(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	srv := newServer(t)
+	r := newRunner(t)
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "hello.txt"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(outside, "data.bin"), []byte("mine"), 0o644)
+
+	// mirror: links planted at a directory's and a file's place.
+	out := filepath.Join(r.dir, "out")
+	os.MkdirAll(out, 0o755)
+	if err := os.Symlink(outside, filepath.Join(out, "pub")); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(filepath.Join(outside, "hello.txt"), filepath.Join(out, "hello.txt"))
+	res := r.run("mirror", ftpURL(srv, ""), "out")
+	res.want(t, 1,
+		`skipping "pub": the local path is a symbolic link; not following it`,
+		`skipping "hello.txt": the local path is a symbolic link; not following it`,
+		"2 entries skipped")
+	if names := dirNames(t, outside); !slices.Equal(names, []string{"data.bin", "hello.txt"}) {
+		t.Errorf("mirror wrote outside its target: %q", names)
+	}
+	if got := readFile(t, filepath.Join(outside, "hello.txt")); string(got) != "mine" {
+		t.Errorf("mirror wrote through a link: %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(out, "empty")); err != nil || !fi.IsDir() {
+		t.Errorf("the rest was not mirrored: %v", err)
+	}
+
+	// get -c: a link at the local name is refused, not appended to.
+	os.Symlink(filepath.Join(outside, "data.bin"), filepath.Join(r.dir, "data.bin"))
+	res = r.run("get", "-c", ftpURL(srv, "pub/data.bin"))
+	res.want(t, 1, "data.bin is a symbolic link; not following it")
+	if got := readFile(t, filepath.Join(outside, "data.bin")); string(got) != "mine" {
+		t.Errorf("get -c wrote through a link: %d bytes", len(got))
+	}
+	res = r.run("get", "-c", ftpURL(srv, "pub/data.bin"), "data.bin")
+	res.want(t, 1, "symbolic link")
+}

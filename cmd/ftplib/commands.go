@@ -281,7 +281,7 @@ func (c *cli) download(ctx context.Context, s *session, name, local string, resu
 		ok = true
 		return nil
 	}
-	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := openNoFollow(local, 0o644)
 	if err != nil {
 		return err
 	}
@@ -316,6 +316,13 @@ func (c *cli) download(ctx context.Context, s *session, name, local string, resu
 		return err
 	}
 	return f.Close()
+}
+
+// errSymlink is the error for a local path that is a symbolic link where
+// the tool writes into an existing file (get -c): the link could point
+// anywhere, so it is not followed.
+func errSymlink(name string) error {
+	return fmt.Errorf("%s is a symbolic link; not following it (remove it, or name its target)", name)
 }
 
 // checkSize returns an error when the file f is shorter than size, the

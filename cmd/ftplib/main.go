@@ -32,8 +32,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 )
 
 // cli is one run of the tool: its standard streams and environment, so
@@ -90,14 +93,18 @@ func init() {
 			help: "The file is written to a temporary file next to LOCAL and renamed\n" +
 				"when complete; a failed download leaves nothing behind. With -c the\n" +
 				"download appends to LOCAL from its current size (REST), and a\n" +
-				"failure keeps what arrived, so that -c can resume it again."},
+				"failure keeps what arrived, so that -c can resume it again. A\n" +
+				"symbolic link at LOCAL is not followed (-c refuses it)."},
 		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut},
 		{name: "rm", args: "URL", summary: "delete a file, or an empty directory when the URL ends in /", run: (*cli).cmdRm},
 		{name: "mkdir", args: "URL", summary: "create a directory", run: (*cli).cmdMkdir},
 		{name: "mirror", args: "URL LOCALDIR", summary: "download a directory tree into LOCALDIR", run: (*cli).cmdMirror,
 			help: "Directories are listed with MLSD (or LIST when the server lacks it);\n" +
 				"files are downloaded as with get, links and special files are skipped.\n" +
-				"Names that could escape LOCALDIR (\"..\", \"/\", \"\\\") are refused."},
+				"An entry whose name could escape LOCALDIR or smuggle a command (\"..\",\n" +
+				"an absolute path, \"/\" or \"\\\", a control character), or whose local\n" +
+				"path is a symbolic link, is skipped with a message; the rest is\n" +
+				"mirrored, and the exit status is 1."},
 		{name: "demo", args: "", summary: "run a visible session against an in-process ftptest server", run: (*cli).cmdDemo},
 	}
 }
@@ -210,9 +217,37 @@ func (c *cli) report(err error) int {
 }
 
 // indentReply indents the continuation lines of a multi-line server reply
-// so that the message stays readable.
+// so that the message stays readable, and escapes the control characters
+// other than newline and tab that the server may have put in it (see
+// escapeControls).
 func indentReply(s string) string {
-	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+	return strings.ReplaceAll(escapeControls(strings.TrimRight(s, "\n")), "\n", "\n    ")
+}
+
+// escapeControls replaces each control character of s but newline and
+// tab (C0, DEL, C1) and each byte of invalid UTF-8 with its Go escape
+// (\x1b, \r, \u009b), so that text from the server cannot drive the
+// terminal.
+func escapeControls(s string) string {
+	bad := func(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\t' }
+	if !strings.ContainsFunc(s, bad) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case bad(r) && r != utf8.RuneError:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // errHelp marks a usageError that is a request for help (-h).

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/ftplib-go/ftp"
 )
@@ -23,8 +26,9 @@ type mirror struct {
 	files   int
 	bytes   int64
 	dirs    int
-	skipped int
-	failed  []string
+	skipped int      // links and special files, skipped by design
+	failed  []string // files the server refused, as printable names
+	bad     []string // entries refused before any transfer, as printable names
 }
 
 // cmdMirror downloads the directory tree at a URL into a local directory.
@@ -58,21 +62,69 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(c.stderr)
 	}
+	var msgs []string
 	if len(m.failed) > 0 {
-		return fmt.Errorf("mirror %s: %d files failed: %s", t, len(m.failed), strings.Join(m.failed, ", "))
+		msgs = append(msgs, fmt.Sprintf("%d files failed: %s", len(m.failed), strings.Join(m.failed, ", ")))
+	}
+	if len(m.bad) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d entries skipped: %s", len(m.bad), strings.Join(m.bad, ", ")))
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("mirror %s: %s", t, strings.Join(msgs, "; "))
 	}
 	return nil
 }
 
-// safeName reports whether a name from a listing can be used as one
-// element of a local path: not empty, not "." or "..", and free of path
-// separators and NUL, so that a hostile server cannot write outside the
-// target directory.
-func safeName(name string) bool {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
-		return false
+// unsafeName returns why a name from a listing cannot be used as one
+// element of a local path, or "" when it can: it must not be empty, "."
+// or "..", absolute, hold a path separator, or hold a control character
+// (CR, LF, NUL, terminal escapes), so that a hostile server can neither
+// write outside the target directory nor smuggle a command.
+func unsafeName(name string) string {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return "not a file name"
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "holds a control character"
+	case filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`):
+		return "an absolute path"
+	case strings.ContainsAny(name, `/\`):
+		return "holds a path separator"
+	case !filepath.IsLocal(name):
+		return "not a local file name here"
 	}
-	return filepath.IsLocal(name)
+	return ""
+}
+
+// refuse reports an entry that is skipped because it cannot be mirrored
+// safely, and counts it: mirror then exits with status 1.
+func (m *mirror) refuse(relName, why string) {
+	m.c.warnf("skipping %q: %s", relName, why)
+	m.bad = append(m.bad, strconv.Quote(relName))
+}
+
+// localKind returns why the local path p cannot receive an entry of the
+// wanted type (ftp.TypeDir or ftp.TypeFile), or "" when p does not exist
+// or already is a directory (for a directory) or a regular file (for a
+// file). A symbolic link is never followed: it could point outside the
+// target directory.
+func localKind(p string, want ftp.EntryType) (string, error) {
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return "the local path is a symbolic link; not following it", nil
+	case want == ftp.TypeDir && !fi.IsDir():
+		return "the local path exists and is not a directory", nil
+	case want == ftp.TypeFile && !fi.Mode().IsRegular():
+		return "the local path exists and is not a regular file", nil
+	}
+	return "", nil
 }
 
 // remoteJoin joins a remote directory path and a name.
@@ -95,8 +147,8 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 	var entries []ftp.Entry
 	err := m.s.list(ctx, rdir, func(e ftp.Entry, perr error) error {
 		if perr != nil {
-			m.c.warnf("%s: %v", rdir, perr)
-			m.failed = append(m.failed, fmt.Sprintf("%q", e.Raw))
+			m.c.warnf("%s: %v", printable(rdir), perr)
+			m.bad = append(m.bad, strconv.Quote(e.Raw))
 			return nil
 		}
 		entries = append(entries, e)
@@ -110,17 +162,35 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 		if rel != "" {
 			relName = rel + "/" + e.Name
 		}
-		if !safeName(e.Name) {
-			m.c.warnf("skipping %q: not a safe local file name", relName)
-			m.skipped++
+		if why := unsafeName(e.Name); why != "" {
+			m.refuse(relName, "not a safe local file name ("+why+")")
 			continue
 		}
 		rpath := remoteJoin(rdir, e.Name)
 		lpath := filepath.Join(ldir, e.Name)
+		if e.Type == ftp.TypeDir || e.Type == ftp.TypeFile {
+			why, err := localKind(lpath, e.Type)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				m.refuse(relName, why)
+				continue
+			}
+		}
 		switch e.Type {
 		case ftp.TypeDir:
-			if err := os.MkdirAll(lpath, 0o755); err != nil {
+			if err := os.Mkdir(lpath, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 				return err
+			}
+			// Made or found a directory, unless a link was planted
+			// meanwhile.
+			if why, err := localKind(lpath, ftp.TypeDir); err != nil || why != "" {
+				if err != nil {
+					return err
+				}
+				m.refuse(relName, why)
+				continue
 			}
 			m.dirs++
 			if err := m.dir(ctx, rpath, lpath, relName, depth+1); err != nil {
@@ -128,18 +198,21 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 			}
 		case ftp.TypeFile:
 			if m.o.verbose > 0 {
-				fmt.Fprintf(m.c.stderr, "%s: get %s\n", m.c.prog, relName)
+				fmt.Fprintf(m.c.stderr, "%s: get %s\n", m.c.prog, printable(relName))
 			}
+			// download writes a temporary file in ldir and renames it
+			// to lpath, which replaces a link planted meanwhile rather
+			// than following it.
 			err := m.c.download(ctx, m.s, rpath, lpath, false, e.Size, m.o)
 			var fe *ftp.Error
 			if errors.As(err, &fe) {
 				// The server refused this file; the others may work.
-				m.c.warnf("%s: %s", relName, indentReply(err.Error()))
-				m.failed = append(m.failed, relName)
+				m.c.warnf("%s: %s", printable(relName), indentReply(err.Error()))
+				m.failed = append(m.failed, printable(relName))
 				continue
 			}
 			if err != nil {
-				return fmt.Errorf("%s: %w", relName, err)
+				return fmt.Errorf("%s: %w", printable(relName), err)
 			}
 			m.files++
 			if e.Size > 0 {
@@ -147,7 +220,7 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 			}
 		default:
 			if m.o.verbose > 0 {
-				m.c.warnf("skipping %s: a %s", relName, e.Type)
+				m.c.warnf("skipping %s: a %s", printable(relName), e.Type)
 			}
 			m.skipped++
 		}
@@ -157,5 +230,5 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 
 // warnf prints a warning on stderr.
 func (c *cli) warnf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(c.stderr, "%s: %s\n", c.prog, escapeControls(fmt.Sprintf(format, args...)))
 }

@@ -1,0 +1,370 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ftplib-go/ftp"
+)
+
+// Download mirrors the remote directory remoteDir (a Client path: relative
+// to the Client's directory, or absolute) into the local directory
+// localDir, creating it when missing. See the package documentation for
+// how files are compared, written and kept safe.
+//
+// The Result is never nil. The error is nil when everything was mirrored;
+// it wraps ErrIncomplete when some files failed (Result.Failed says which,
+// and the rest were still mirrored), or is ctx's error when ctx ended the
+// run, or describes why nothing could start (a bad pattern, a missing or
+// unreadable root).
+func Download(ctx context.Context, c *ftp.Client, remoteDir, localDir string, opts Options) (*Result, error) {
+	r, err := newRun(ctx, c, remoteDir, opts)
+	if err != nil {
+		return &Result{}, err
+	}
+	d := &down{run: r, root: localDir}
+	if !opts.DryRun {
+		if err := os.MkdirAll(localDir, 0o777); err != nil {
+			return &Result{}, fmt.Errorf("mirror: %w", err)
+		}
+	}
+	entries, err := c.ReadDir(ctx, r.remote(""))
+	names, other := nameErrors(err)
+	if other != nil && len(entries) == 0 {
+		return &Result{}, fmt.Errorf("mirror: %w", other)
+	}
+	r.push(true, func() { d.dir("", entries, names, other) })
+	return r.wait()
+}
+
+// down is one Download.
+type down struct {
+	*run
+	root string
+}
+
+// local returns the local path of rel.
+func (d *down) local(rel string) string {
+	return filepath.Join(d.root, filepath.FromSlash(rel))
+}
+
+// list lists the remote directory rel and mirrors it.
+func (d *down) list(rel string) {
+	entries, err := d.c.ReadDir(d.ctx, d.remote(rel))
+	names, other := nameErrors(err)
+	d.dir(rel, entries, names, other)
+}
+
+// dir mirrors the remote directory rel, listed as entries: its
+// subdirectories are queued for listing, its files for transfer.
+func (d *down) dir(rel string, entries []ftp.Entry, names []*ftp.NameError, listErr error) {
+	for _, ne := range names {
+		d.fail(relJoin(rel, ne.Entry.Name), "name", ne)
+	}
+	canDelete := listErr == nil
+	if listErr != nil {
+		d.fail(rel, "list", listErr)
+	}
+	ldir := d.local(rel)
+	var local []fs.DirEntry
+	if !d.opts.DryRun || rel == "" || dirExists(ldir) {
+		var err error
+		local, err = os.ReadDir(ldir)
+		if err != nil && !(d.opts.DryRun && errors.Is(err, fs.ErrNotExist)) {
+			d.fail(rel, "local", err)
+			return
+		}
+	}
+	localBy := map[string]fs.DirEntry{}
+	var found []string
+	for _, le := range local {
+		if _, ok := tmpParse(le.Name()); ok && le.Type().IsRegular() {
+			found = append(found, le.Name())
+			continue
+		}
+		localBy[le.Name()] = le
+	}
+	seen := map[string]bool{}
+	var files []ftp.Entry
+	for _, e := range entries {
+		p := relJoin(rel, e.Name)
+		if err := unsafeName(e.Name); err != nil {
+			d.fail(p, "name", &ftp.NameError{Dir: d.remote(rel), Entry: e})
+			continue
+		}
+		seen[e.Name] = true
+		if _, ok := tmpParse(e.Name); ok {
+			continue // an upload in progress
+		}
+		switch {
+		case e.IsDir():
+			if !d.included(p, e.Name, true) {
+				continue
+			}
+			if depth(p) > MaxDepth {
+				d.fail(p, "list", fmt.Errorf("%w: %d levels below the root", ftp.ErrTooDeep, depth(p)))
+				continue
+			}
+			if d.mkdir(p, localBy[e.Name]) {
+				d.push(true, func() { d.list(p) })
+			}
+		case e.Type == ftp.TypeFile && e.Mode&fs.ModeType == 0:
+			if d.included(p, e.Name, false) {
+				files = append(files, e)
+			}
+		default:
+			if d.included(p, e.Name, false) {
+				d.add(&d.res.Ignored, p)
+			}
+		}
+	}
+	names2 := make([]string, len(files))
+	for i, e := range files {
+		names2[i] = e.Name
+	}
+	byOwner, orphans := temps(found, names2)
+	if !d.opts.DryRun {
+		for _, t := range orphans {
+			os.Remove(filepath.Join(ldir, t))
+		}
+	}
+	for _, e := range files {
+		e := e
+		p := relJoin(rel, e.Name)
+		le := localBy[e.Name]
+		tmps := byOwner[e.Name]
+		d.push(false, func() { d.file(p, e, le, tmps) })
+	}
+	if !d.opts.Delete || !canDelete {
+		return
+	}
+	for name, le := range localBy {
+		p := relJoin(rel, name)
+		if seen[name] || !d.included(p, name, le.IsDir()) {
+			continue
+		}
+		if !d.opts.DryRun {
+			var err error
+			if le.IsDir() {
+				err = os.RemoveAll(filepath.Join(ldir, name))
+			} else {
+				err = os.Remove(filepath.Join(ldir, name))
+			}
+			if err != nil {
+				d.fail(p, "delete", err)
+				continue
+			}
+		}
+		d.add(&d.res.Deleted, p)
+	}
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Lstat(p)
+	return err == nil && fi.IsDir()
+}
+
+// mkdir makes sure the local directory of rel exists and is a real
+// directory (not a link), and reports whether its listing should go on.
+func (d *down) mkdir(rel string, le fs.DirEntry) bool {
+	lp := d.local(rel)
+	switch {
+	case le == nil:
+		if d.opts.DryRun {
+			return true
+		}
+		if err := os.Mkdir(lp, 0o777); err != nil && !errors.Is(err, fs.ErrExist) {
+			d.fail(rel, "mkdir", err)
+			return false
+		}
+	case le.Type()&fs.ModeSymlink != 0:
+		d.fail(rel, "local", ErrLocalSymlink)
+		return false
+	case !le.IsDir():
+		if !d.opts.Delete {
+			d.fail(rel, "mkdir", fmt.Errorf("mirror: a local file is in the way of a directory"))
+			return false
+		}
+		if !d.opts.DryRun {
+			if err := os.Remove(lp); err != nil {
+				d.fail(rel, "delete", err)
+				return false
+			}
+			if err := os.Mkdir(lp, 0o777); err != nil {
+				d.fail(rel, "mkdir", err)
+				return false
+			}
+		}
+		d.add(&d.res.Deleted, rel)
+	}
+	// The directory must be a real directory now, whatever raced.
+	if fi, err := os.Lstat(lp); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		d.fail(rel, "local", ErrLocalSymlink)
+		return false
+	}
+	return true
+}
+
+// remoteTime returns the modification time of the remote file e: MLSD's
+// modify fact, else MDTM, else the LIST time. exact is false for a LIST
+// time.
+func (d *down) remoteTime(rel string, e ftp.Entry) (mt time.Time, exact bool) {
+	if _, ok := e.Facts["modify"]; ok && !e.ModTime.IsZero() {
+		return e.ModTime, true
+	}
+	t, err := d.c.ModTime(d.ctx, d.remote(rel))
+	if err == nil && !t.IsZero() {
+		return t, true
+	}
+	return e.ModTime, false
+}
+
+// file mirrors the remote file rel, listed as e; le is the local entry of
+// the same name (nil when none) and tmps the temporaries found for it.
+func (d *down) file(rel string, e ftp.Entry, le fs.DirEntry, tmps []string) {
+	size := e.Size
+	if size < 0 {
+		n, err := d.c.Size(d.ctx, d.remote(rel))
+		if err != nil {
+			d.fail(rel, "download", err)
+			return
+		}
+		size = n
+	}
+	mt, _ := d.remoteTime(rel, e)
+	lp := d.local(rel)
+	if le != nil {
+		if le.IsDir() {
+			d.fail(rel, "download", errors.New("mirror: a local directory is in the way of a file"))
+			return
+		}
+		if fi, err := le.Info(); err == nil && fi.Mode().IsRegular() && fi.Size() == size &&
+			(mt.IsZero() || sameTime(fi.ModTime(), mt)) {
+			d.add(&d.res.Skipped, rel)
+			return
+		}
+	}
+	tmp := tmpName(e.Name, size, mt)
+	if d.opts.DryRun {
+		d.transferred(rel, 0, size)
+		return
+	}
+	tp := filepath.Join(filepath.Dir(lp), tmp)
+	var off int64
+	for _, t := range tmps {
+		if t != tmp {
+			os.Remove(filepath.Join(filepath.Dir(lp), t))
+		}
+	}
+	if fi, err := os.Lstat(tp); err == nil {
+		if fi.Mode().IsRegular() && fi.Size() <= size {
+			off = fi.Size()
+		} else if err := os.RemoveAll(tp); err != nil {
+			d.fail(rel, "local", err)
+			return
+		}
+	}
+	n, err := d.fetch(rel, tp, off, size)
+	if err != nil {
+		d.fail(rel, "download", err)
+		return
+	}
+	if err := d.check(rel, tp, size); err != nil {
+		os.Remove(tp)
+		d.fail(rel, "verify", err)
+		return
+	}
+	if !mt.IsZero() {
+		if err := os.Chtimes(tp, mt, mt); err != nil {
+			d.fail(rel, "chtimes", err)
+			return
+		}
+	}
+	if err := os.Rename(tp, lp); err != nil {
+		d.fail(rel, "rename", err)
+		return
+	}
+	d.transferred(rel, n, size)
+}
+
+// fetch downloads the remote file rel into the local temporary tp, from
+// byte off (REST) when the temporary already holds that much.
+func (d *down) fetch(rel, tp string, off, size int64) (int64, error) {
+	if off == size && off > 0 {
+		return 0, nil // complete, but not renamed last time
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if off > 0 {
+		flag = os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(tp, flag, 0o666)
+	if err != nil {
+		return 0, err
+	}
+	cw := &countWriter{w: f, counter: &counter{r: d.run, path: rel, size: size, n: off}}
+	var n int64
+	if off == 0 {
+		n, err = d.c.Download(d.ctx, d.remote(rel), cw)
+	} else {
+		n, err = d.resume(rel, off, cw)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// resume downloads the remote file rel from byte off (REST, RETR) on a
+// pooled connection.
+func (d *down) resume(rel string, off int64, w io.Writer) (int64, error) {
+	p, err := d.abs(rel)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = d.c.Do(d.ctx, func(cn *ftp.Conn) error {
+		dc, err := cn.Retr(d.ctx, "RETR "+p, ftp.Rest(off))
+		if err != nil {
+			return err
+		}
+		n, err = io.Copy(w, dc)
+		if cerr := dc.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	return n, err
+}
+
+// check makes sure the temporary tp holds the remote file rel: by checksum
+// with Verify when the server has one, else by size.
+func (d *down) check(rel, tp string, size int64) error {
+	fi, err := os.Stat(tp)
+	if err != nil {
+		return err
+	}
+	if size >= 0 && fi.Size() != size {
+		return fmt.Errorf("%w: %d bytes received, the server listed %d", ErrVerify, fi.Size(), size)
+	}
+	if !d.opts.Verify {
+		return nil
+	}
+	done, err := d.verifySum(rel, func() (io.ReadCloser, error) { return os.Open(tp) })
+	if done || err != nil {
+		return err
+	}
+	n, err := d.c.Size(d.ctx, d.remote(rel))
+	if err != nil {
+		return err
+	}
+	if n != fi.Size() {
+		return fmt.Errorf("%w: %d bytes here, %d on the server", ErrVerify, fi.Size(), n)
+	}
+	return nil
+}
