@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -203,4 +204,51 @@ func BenchmarkSmallFiles(b *testing.B) {
 			c.Close()
 		})
 	})
+}
+
+// BenchmarkSmallFilesPaired runs a round through the Conns and a round
+// through the Client in every iteration, in alternating order, and
+// reports the ratio of their times: the median of the per-iteration
+// ratios and the ratio of the totals. Interleaving at this grain lets
+// the load of a shared machine hit both sides alike, which separate
+// benchmark runs do not. Both sides are warm.
+func BenchmarkSmallFilesPaired(b *testing.B) {
+	srv, names := poolServer(b)
+	conns := dialConns(b, srv.Addr)
+	defer closeConns(conns)
+	c := newPoolClient(srv.Addr)
+	defer c.Close()
+	fetchAll(b, names, clientGet(c))
+	fetchAll(b, names, connGet(conns))
+	round := func(get func(int, string, io.Writer) (int64, error)) time.Duration {
+		start := time.Now()
+		fetchAll(b, names, get)
+		return time.Since(start)
+	}
+	var ratios []float64
+	var connTotal, clientTotal time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var tc, tp time.Duration
+		if i%2 == 0 {
+			tc = round(connGet(conns))
+			tp = round(clientGet(c))
+		} else {
+			tp = round(clientGet(c))
+			tc = round(connGet(conns))
+		}
+		connTotal += tc
+		clientTotal += tp
+		ratios = append(ratios, float64(tp)/float64(tc))
+	}
+	b.StopTimer()
+	slices.Sort(ratios)
+	med := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		med = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	}
+	b.ReportMetric(med, "client/conns-median")
+	b.ReportMetric(float64(clientTotal)/float64(connTotal), "client/conns-total")
+	b.ReportMetric(float64(connTotal.Nanoseconds())/float64(b.N), "conns-ns/round")
+	b.ReportMetric(float64(clientTotal.Nanoseconds())/float64(b.N), "client-ns/round")
 }

@@ -165,10 +165,15 @@ func (s *session) list(ctx context.Context, dir string, fn func(ftp.Entry, error
 func (c *cli) cmdGet(ctx context.Context, args []string) error {
 	o := newOptions()
 	var resume bool
+	var pf poolFlags
 	pos, err := parseCommand("get", args, o, func(fs *flag.FlagSet) {
 		fs.BoolVar(&resume, "c", false, "continue: resume from the size of LOCAL (REST); keep a partial file on failure")
+		pf.register(fs, false)
 	}, 1, 2)
 	if err != nil {
+		return err
+	}
+	if err := pf.check("get"); err != nil {
 		return err
 	}
 	t, err := urlArg("get", pos[0], o)
@@ -195,15 +200,26 @@ func (c *cli) cmdGet(ctx context.Context, args []string) error {
 		}
 		local = filepath.Join(local, base)
 	}
-	s, err := c.connect(ctx, t, o)
-	if err != nil {
-		return err
+	var s remote
+	if pf.pooled() {
+		cl, err := c.newClient(t, o, &pf)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		s = &clientRemote{c: cl, retries: pf.retries}
+	} else {
+		sess, err := c.connect(ctx, t, o)
+		if err != nil {
+			return err
+		}
+		defer sess.close()
+		s = sess
 	}
-	defer s.close()
 	if local == "-" {
 		size := s.size(ctx, t.Path)
 		p := c.newProgress(base, 0, size)
-		_, err := s.RetrBinary(ctx, "RETR "+t.Path, p.Writer(c.stdout))
+		err := s.retr(ctx, t.Path, p.Writer(c.stdout), 0)
 		c.endProgress(p, err)
 		if err != nil {
 			return fmt.Errorf("get %s: %w", t, err)
@@ -237,7 +253,7 @@ func (s *session) size(ctx context.Context, name string) int64 {
 // temporary file is removed, so local is either the complete file or
 // untouched. With resume the data is appended to local from its current
 // size (REST) and a failure keeps what arrived.
-func (c *cli) download(ctx context.Context, s *session, name, local string, resume bool, size int64, o *options) error {
+func (c *cli) download(ctx context.Context, s remote, name, local string, resume bool, size int64, o *options) error {
 	if size == -2 {
 		size = s.size(ctx, name)
 	}
@@ -259,7 +275,7 @@ func (c *cli) download(ctx context.Context, s *session, name, local string, resu
 			}
 		}()
 		p := c.newProgress(label, 0, size)
-		_, err = s.RetrBinary(ctx, "RETR "+name, p.Writer(tmp))
+		err = s.retr(ctx, name, p.Writer(tmp), 0)
 		c.endProgress(p, err)
 		if err != nil {
 			return err
@@ -299,15 +315,11 @@ func (c *cli) download(ctx context.Context, s *session, name, local string, resu
 	if size >= 0 && off > size {
 		return fmt.Errorf("%s is larger than the remote file (%d > %d bytes); not resuming", local, off, size)
 	}
-	var opts []ftp.TransferOption
-	if off > 0 {
-		opts = append(opts, ftp.Rest(off))
-		if o.verbose > 0 {
-			fmt.Fprintf(c.stderr, "%s: resuming %s at byte %d\n", c.prog, local, off)
-		}
+	if off > 0 && o.verbose > 0 {
+		fmt.Fprintf(c.stderr, "%s: resuming %s at byte %d\n", c.prog, local, off)
 	}
 	p := c.newProgress(label, off, size)
-	_, err = s.RetrBinary(ctx, "RETR "+name, p.Writer(f), opts...)
+	err = s.retr(ctx, name, p.Writer(f), off)
 	c.endProgress(p, err)
 	if err != nil {
 		return err
@@ -363,8 +375,12 @@ func (c *cli) endProgress(p *progress, err error) {
 // cmdPut uploads a file.
 func (c *cli) cmdPut(ctx context.Context, args []string) error {
 	o := newOptions()
-	pos, err := parseCommand("put", args, o, nil, 2, 2)
+	var pf poolFlags
+	pos, err := parseCommand("put", args, o, func(fs *flag.FlagSet) { pf.register(fs, false) }, 2, 2)
 	if err != nil {
+		return err
+	}
+	if err := pf.check("put"); err != nil {
 		return err
 	}
 	local := pos[0]
@@ -393,10 +409,28 @@ func (c *cli) cmdPut(ctx context.Context, args []string) error {
 		if fi.IsDir() {
 			return usagef("put", "%s is a directory", local)
 		}
+		r = struct{ io.Reader }{f} // a pipe or device cannot seek
 		if fi.Mode().IsRegular() {
 			size = fi.Size()
+			r = f
 		}
-		r = f
+	}
+	if pf.pooled() {
+		// The Client resumes an upload from a regular file (SIZE, then
+		// REST and STOR) after a broken transfer.
+		cl, err := c.newClient(t, o, &pf)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		p := c.newProgress(t.base(), 0, size)
+		_, err = cl.Upload(ctx, t.Path, seekableProgress(p, r))
+		err = pathless(err)
+		c.endProgress(p, err)
+		if err != nil {
+			return fmt.Errorf("put %s: %w", t, err)
+		}
+		return nil
 	}
 	s, err := c.connect(ctx, t, o)
 	if err != nil {

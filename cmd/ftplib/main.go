@@ -20,6 +20,10 @@
 // a password in the URL the login comes from ~/.netrc ($NETRC), else from
 // $FTP_PASSWORD (with $FTP_USER), else it is anonymous.
 //
+// get, put and mirror take --retries N: a broken transfer is retried on a
+// fresh connection and resumed where it broke; mirror takes --parallel N
+// to download N files at once. Both go through one pooled ftp.Client.
+//
 // Exit status: 0 success, 1 a transfer, server or local error (the
 // server's reply is printed), 2 a bad command line.
 package main
@@ -94,8 +98,13 @@ func init() {
 				"when complete; a failed download leaves nothing behind. With -c the\n" +
 				"download appends to LOCAL from its current size (REST), and a\n" +
 				"failure keeps what arrived, so that -c can resume it again. A\n" +
-				"symbolic link at LOCAL is not followed (-c refuses it)."},
-		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut},
+				"symbolic link at LOCAL is not followed (-c refuses it).\n" +
+				"With --retries N a broken transfer is retried up to N times on a\n" +
+				"fresh connection and resumes where it broke (REST)."},
+		{name: "put", args: "LOCAL URL", summary: "upload a file (LOCAL \"-\" is stdin; a URL ending in / gets LOCAL's name)", run: (*cli).cmdPut,
+			help: "With --retries N a broken upload of a regular file is retried up to\n" +
+				"N times on a fresh connection and resumes where the server's copy\n" +
+				"ends (SIZE, then REST and STOR); stdin cannot resume."},
 		{name: "rm", args: "URL", summary: "delete a file, or an empty directory when the URL ends in /", run: (*cli).cmdRm},
 		{name: "mkdir", args: "URL", summary: "create a directory", run: (*cli).cmdMkdir},
 		{name: "mirror", args: "URL LOCALDIR", summary: "download a directory tree into LOCALDIR", run: (*cli).cmdMirror,
@@ -104,7 +113,10 @@ func init() {
 				"An entry whose name could escape LOCALDIR or smuggle a command (\"..\",\n" +
 				"an absolute path, \"/\" or \"\\\", a control character), or whose local\n" +
 				"path is a symbolic link, is skipped with a message; the rest is\n" +
-				"mirrored, and the exit status is 1."},
+				"mirrored, and the exit status is 1.\n" +
+				"With --parallel N, N files are downloaded at once over N connections\n" +
+				"(the tree is listed first); with --retries N broken transfers and\n" +
+				"listings are retried on a fresh connection, downloads resumed."},
 		{name: "demo", args: "", summary: "run a visible session against an in-process ftptest server", run: (*cli).cmdDemo},
 	}
 }

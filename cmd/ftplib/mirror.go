@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/ftplib-go/ftp"
@@ -20,9 +22,16 @@ const maxMirrorDepth = 64
 
 // mirror is one run of the mirror command.
 type mirror struct {
-	c       *cli
-	s       *session
-	o       *options
+	c    *cli
+	list func(ctx context.Context, dir string, fn func(ftp.Entry, error) error) error
+	get  remote
+	o    *options
+	// parallel > 1 makes the walk collect the files in jobs, fetched
+	// afterwards by fetchAll.
+	parallel int
+	jobs     []mirrorJob
+
+	mu      sync.Mutex // the counts below, while files are fetched in parallel
 	files   int
 	bytes   int64
 	dirs    int
@@ -34,8 +43,12 @@ type mirror struct {
 // cmdMirror downloads the directory tree at a URL into a local directory.
 func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	o := newOptions()
-	pos, err := parseCommand("mirror", args, o, nil, 2, 2)
+	var pf poolFlags
+	pos, err := parseCommand("mirror", args, o, func(fs *flag.FlagSet) { pf.register(fs, true) }, 2, 2)
 	if err != nil {
+		return err
+	}
+	if err := pf.check("mirror"); err != nil {
 		return err
 	}
 	t, err := urlArg("mirror", pos[0], o)
@@ -46,13 +59,28 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(localDir, 0o755); err != nil {
 		return err
 	}
-	s, err := c.connect(ctx, t, o)
-	if err != nil {
-		return err
+	m := &mirror{c: c, o: o, parallel: pf.parallel}
+	if pf.pooled() {
+		cl, err := c.newClient(t, o, &pf)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		r := &clientRemote{c: cl, retries: pf.retries}
+		m.list, m.get = r.list, r
+	} else {
+		s, err := c.connect(ctx, t, o)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		m.list, m.get = s.list, s
 	}
-	defer s.close()
-	m := &mirror{c: c, s: s, o: o}
-	if err := m.dir(ctx, t.Path, localDir, "", 0); err != nil {
+	err = m.dir(ctx, t.Path, localDir, "", 0)
+	if err == nil && len(m.jobs) > 0 {
+		err = m.fetchAll(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("mirror %s: %w", t, err)
 	}
 	if o.verbose > 0 || c.tty {
@@ -145,7 +173,7 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 		return fmt.Errorf("%s: deeper than %d levels; stopping", rel, maxMirrorDepth)
 	}
 	var entries []ftp.Entry
-	err := m.s.list(ctx, rdir, func(e ftp.Entry, perr error) error {
+	err := m.list(ctx, rdir, func(e ftp.Entry, perr error) error {
 		if perr != nil {
 			m.c.warnf("%s: %v", printable(rdir), perr)
 			m.bad = append(m.bad, strconv.Quote(e.Raw))
@@ -197,26 +225,16 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 				return err
 			}
 		case ftp.TypeFile:
-			if m.o.verbose > 0 {
-				fmt.Fprintf(m.c.stderr, "%s: get %s\n", m.c.prog, printable(relName))
-			}
 			// download writes a temporary file in ldir and renames it
 			// to lpath, which replaces a link planted meanwhile rather
 			// than following it.
-			err := m.c.download(ctx, m.s, rpath, lpath, false, e.Size, m.o)
-			var fe *ftp.Error
-			if errors.As(err, &fe) {
-				// The server refused this file; the others may work.
-				m.c.warnf("%s: %s", printable(relName), indentReply(err.Error()))
-				m.failed = append(m.failed, printable(relName))
+			j := mirrorJob{rpath: rpath, lpath: lpath, rel: relName, size: e.Size}
+			if m.parallel > 1 {
+				m.jobs = append(m.jobs, j)
 				continue
 			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", printable(relName), err)
-			}
-			m.files++
-			if e.Size > 0 {
-				m.bytes += e.Size
+			if err := m.fetch(ctx, m.c, j); err != nil {
+				return err
 			}
 		default:
 			if m.o.verbose > 0 {
@@ -224,6 +242,34 @@ func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) err
 			}
 			m.skipped++
 		}
+	}
+	return nil
+}
+
+// fetch downloads one file with c (the mirror's cli, or a copy of it
+// without progress bars). A server's refusal of the file is counted and
+// reported, and nil returned: the other files may work.
+func (m *mirror) fetch(ctx context.Context, c *cli, j mirrorJob) error {
+	rel := printable(j.rel)
+	if m.o.verbose > 0 {
+		fmt.Fprintf(c.stderr, "%s: get %s\n", c.prog, rel)
+	}
+	err := c.download(ctx, m.get, j.rpath, j.lpath, false, j.size, m.o)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var fe *ftp.Error
+	if errors.As(err, &fe) {
+		// The server refused this file; the others may work.
+		c.warnf("%s: %s", rel, indentReply(err.Error()))
+		m.failed = append(m.failed, rel)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	m.files++
+	if j.size > 0 {
+		m.bytes += j.size
 	}
 	return nil
 }
