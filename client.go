@@ -350,6 +350,10 @@ func (c *Client) dial(ctx context.Context) (*Conn, error) {
 	}
 	mode := c.mode()
 	d.ImplicitTLS = mode == ImplicitTLS
+	if mode == NoTLS {
+		// Plain FTP asked for: a TLSConfig would make Login refuse.
+		d.TLSConfig = nil
+	}
 	conn, err := d.Dial(ctx, c.addr())
 	if err != nil {
 		return nil, err

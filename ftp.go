@@ -220,6 +220,7 @@ func newConn(d *Dialer, host string) *Conn {
 		c.tlsConfig = d.TLSConfig.Clone()
 	}
 	c.implicitTLS = d.ImplicitTLS
+	c.wantTLS = d.TLSConfig != nil || d.ImplicitTLS
 	if ta, ok := d.LocalAddr.(*net.TCPAddr); ok && ta != nil {
 		c.dataLocalAddr = &net.TCPAddr{IP: ta.IP, Zone: ta.Zone}
 	} else if d.LocalAddr != nil {
@@ -293,6 +294,7 @@ type Conn struct {
 	pasvCmd       string // "PASV" or "EPSV" once a fallback chose it
 	epsv          bool   // Dialer.EPSV: EPSV first on IPv4 too
 	lastPasv      string // the command that gave the last passive port
+	epsvOK        bool   // an EPSV data port was reached (overlap.go)
 
 	// Protocol state, used by the call holding busy.
 	ctrl     net.Conn // control stream (a *tls.Conn once TLS is on)
@@ -307,12 +309,14 @@ type Conn struct {
 	curType  string // representation type known to be in force, "" unknown
 	cmd      string // the command whose reply is read next, "" for none (masked in errors)
 	pending  bool   // a transfer's final reply is still due (after TransferCmd)
+	pasvDue  string // PASV or EPSV sent ahead, reply not read yet (overlap.go)
 
 	// FTPS state (tls.go and the FTPS type).
 	tlsConfig   *tls.Config
 	ctrlTLS     *tls.Conn
 	protP       bool
 	implicitTLS bool
+	wantTLS     bool                 // dialled for FTPS: Login refuses a clear control connection
 	tlsData     *tls.Config          // data connections' config (see tlsSetup)
 	tlsCleared  bool                 // CCC returned the control connection to clear text
 	dataTLS     *tls.ConnectionState // last protected data connection (under mu)
@@ -570,7 +574,23 @@ func (c *Conn) Close() error {
 // 3xx, then ACCT if that reply is 3xx, and returns the last reply, which
 // must be 2xx. An empty user means "anonymous"; for an anonymous login an
 // empty passwd or "-" gets "anonymous@" appended, as in ftplib.
+//
+// On a connection meant for FTPS (dialled with DialFTPS, or with a
+// Dialer.TLSConfig) whose control connection is not protected yet, Login
+// sends nothing and returns an error wrapping ErrNotTLS, since the
+// password would go in clear text: use [FTPS.Login], which secures the
+// connection first, or [FTPS.LoginPlain] to log in in clear text on
+// purpose. After [FTPS.CCC] it logs in on the cleared connection.
 func (c *Conn) Login(ctx context.Context, user, passwd, acct string) (string, error) {
+	return c.login(ctx, user, passwd, acct, false)
+}
+
+// errClearLogin is Login's refusal to send a password in clear text on a
+// connection meant for FTPS.
+var errClearLogin = fmt.Errorf("%w: Login before Auth on an FTPS connection would send the password in clear text (use FTPS.Login, or FTPS.LoginPlain to mean it)", ErrNotTLS)
+
+// login is Login; plain allows a clear-text login on an FTPS connection.
+func (c *Conn) login(ctx context.Context, user, passwd, acct string, plain bool) (string, error) {
 	if user == "" {
 		user = "anonymous"
 	}
@@ -583,6 +603,9 @@ func (c *Conn) Login(ctx context.Context, user, passwd, acct string) (string, er
 		}
 	}
 	return c.call(ctx, func() (string, error) {
+		if !plain && c.wantTLS && c.ctrlTLS == nil && !c.tlsCleared {
+			return "", errClearLogin
+		}
 		resp, err := c.sendCmd("USER " + user)
 		if err == nil && resp[0] == '3' {
 			resp, err = c.sendCmd("PASS " + passwd)
@@ -628,6 +651,9 @@ func (c *Conn) VoidCmd(ctx context.Context, cmd string) (string, error) {
 // not known to answer one.
 func (c *Conn) GetResp(ctx context.Context) (string, error) {
 	return c.call(ctx, func() (string, error) {
+		if err := c.settle(); err != nil {
+			return "", err
+		}
 		c.cmd = ""
 		return c.getResp()
 	})
@@ -639,6 +665,9 @@ func (c *Conn) GetResp(ctx context.Context) (string, error) {
 // A reply error it returns names no command, as with GetResp.
 func (c *Conn) VoidResp(ctx context.Context) (string, error) {
 	return c.call(ctx, func() (string, error) {
+		if err := c.settle(); err != nil {
+			return "", err
+		}
 		c.cmd = ""
 		return c.voidResp()
 	})

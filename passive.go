@@ -33,14 +33,19 @@ func (c *Conn) isIPv6() bool {
 }
 
 func (c *Conn) makePasv() (string, int, error) {
-	first := c.pasvCmd
-	if first == "" {
-		first = "PASV"
-		if c.epsv || c.isIPv6() {
-			first = "EPSV"
-		}
+	first := c.firstPasv()
+	var host string
+	var port int
+	var err error
+	if c.pasvDue == first {
+		// Sent ahead by the previous transfer of a RetrMany.
+		c.pasvDue = ""
+		c.cmd = first
+		resp, rerr := c.getResp()
+		host, port, err = c.pasvReply(first, resp, rerr)
+	} else {
+		host, port, err = c.pasvWith(first)
 	}
-	host, port, err := c.pasvWith(first)
 	if err == nil || c.pasvCmd != "" || !errors.Is(err, ErrPerm) {
 		return host, port, err
 	}
@@ -66,7 +71,16 @@ func (c *Conn) pasvDial(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.pasvDialAt(ctx, host, port)
+}
+
+// pasvDialAt connects to the passive port host:port that makePasv gave,
+// with pasvDial's fallback from EPSV to PASV.
+func (c *Conn) pasvDialAt(ctx context.Context, host string, port int) (net.Conn, error) {
 	raw, err := c.dialData(ctx, host, port)
+	if err == nil && c.lastPasv == "EPSV" {
+		c.epsvOK = true
+	}
 	if err == nil || c.lastPasv != "EPSV" || ctx.Err() != nil {
 		return raw, err
 	}
@@ -83,6 +97,11 @@ func (c *Conn) pasvDial(ctx context.Context) (net.Conn, error) {
 
 func (c *Conn) pasvWith(cmd string) (string, int, error) {
 	resp, err := c.sendCmd(cmd)
+	return c.pasvReply(cmd, resp, err)
+}
+
+// pasvReply parses the reply resp (or err) to cmd, PASV or EPSV.
+func (c *Conn) pasvReply(cmd, resp string, err error) (string, int, error) {
 	if err != nil {
 		return "", 0, err
 	}

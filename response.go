@@ -232,6 +232,9 @@ func (c *Conn) putCmd(line string) error {
 	}
 	buf = append(buf, '\r', '\n')
 	c.wbuf = buf
+	if err := c.settle(); err != nil {
+		return err
+	}
 	c.cmd = line
 	if c.debug > 0 {
 		c.debugLine("*cmd*", line, true)

@@ -58,6 +58,7 @@ func (d *Dialer) DialFTPS(ctx context.Context, addr string) (*FTPS, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.wantTLS = true
 	return &FTPS{Conn: c}, nil
 }
 
@@ -90,8 +91,7 @@ func (c *Conn) auth(ctx context.Context) (string, error) {
 
 // Login secures the control connection with Auth unless it is, or was,
 // protected (after CCC it is not secured again, as in ftplib), then logs
-// in as Conn.Login does. f.Conn.Login logs in without securing the control
-// connection (ftplib's secure=False).
+// in as Conn.Login does (ftplib's login with secure=True).
 func (f *FTPS) Login(ctx context.Context, user, passwd, acct string) (string, error) {
 	_, err := f.call(ctx, func() (string, error) {
 		if f.ctrlTLS != nil || f.tlsCleared {
@@ -103,6 +103,15 @@ func (f *FTPS) Login(ctx context.Context, user, passwd, acct string) (string, er
 		return "", err
 	}
 	return f.Conn.Login(ctx, user, passwd, acct)
+}
+
+// LoginPlain logs in as Conn.Login does without securing the control
+// connection first, so the password goes in clear text unless Auth was
+// called (ftplib's login with secure=False). It is the explicit opt-in for
+// servers that offer TLS but are used in clear text: f.Conn.Login refuses
+// to send the password in clear text on an FTPS connection (ErrNotTLS).
+func (f *FTPS) LoginPlain(ctx context.Context, user, passwd, acct string) (string, error) {
+	return f.Conn.login(ctx, user, passwd, acct, true)
 }
 
 // ProtP sends PBSZ 0 and PROT P, whose replies must be 2xx, and returns

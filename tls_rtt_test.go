@@ -6,11 +6,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"testing"
 
 	"github.com/ftplib-go/ftp"
+	"github.com/ftplib-go/ftp/ftptest"
 )
 
 // failAfterHello is a data socket whose reads fail: the client's TLS
@@ -77,5 +79,110 @@ func TestFTPSSessionSurvivesFailedDataHandshake(t *testing.T) {
 				t.Fatalf("%d data connections failed, want 1", failed.Load())
 			}
 		})
+	}
+}
+
+// TestRetrManyFtptest runs RetrMany against ftptest, plain and FTPS with
+// session reuse required, with a missing file in the middle: the files
+// before it arrive, the error is the 550, and the connection stays in
+// step for the rest of the files and a listing.
+func TestRetrManyFtptest(t *testing.T) {
+	for _, mode := range []string{"plain", "tls12", "tls13", "active"} {
+		t.Run(mode, func(t *testing.T) {
+			var srv *ftptest.Server
+			var c *ftp.Conn
+			switch mode {
+			case "plain", "active":
+				ftp.CheckLeaks(t)
+				srv = ftptest.NewServer()
+				t.Cleanup(srv.Close)
+				d := &ftp.Dialer{Active: mode == "active"}
+				var err error
+				if c, err = d.Dial(tlsCtx(t), srv.Addr); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				if _, err := c.Login(tlsCtx(t), "user", "pass", ""); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				srv = newTLSServer(t, false)
+				cfg := srv.TLSConfig()
+				cfg.MaxVersion = tls.VersionTLS12
+				if mode == "tls13" {
+					cfg.MaxVersion = tls.VersionTLS13
+				}
+				c = dialFTPS(t, srv, &ftp.Dialer{TLSConfig: cfg}).Conn
+			}
+			ctx := tlsCtx(t)
+			names := []string{"f0", "f1", "missing", "f3", "f4"}
+			for _, n := range names {
+				if n != "missing" {
+					if err := srv.WriteFile(n, []byte("data "+n)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			cmds := func(names []string) []string {
+				var out []string
+				for _, n := range names {
+					out = append(out, "RETR "+n)
+				}
+				return out
+			}
+			got := map[string]string{}
+			run := func(names []string) (int, error) {
+				bufs := make([]bytes.Buffer, len(names))
+				n, err := c.RetrMany(ctx, cmds(names), func(i int) (io.Writer, error) { return &bufs[i], nil })
+				for i := 0; i < n; i++ {
+					got[names[i]] = bufs[i].String()
+				}
+				return n, err
+			}
+			n, err := run(names)
+			if n != 2 || !errors.Is(err, ftp.ErrPerm) {
+				t.Fatalf("RetrMany: %d, %v; want 2 and the 550", n, err)
+			}
+			if n, err := run(names[3:]); n != 2 || err != nil {
+				t.Fatalf("RetrMany of the rest: %d, %v", n, err)
+			}
+			for _, n := range []string{"f0", "f1", "f3", "f4"} {
+				if got[n] != "data "+n {
+					t.Errorf("%s: %q", n, got[n])
+				}
+			}
+			list, err := c.Nlst(ctx)
+			if err != nil || len(list) != 4 {
+				t.Fatalf("Nlst after: %v, %v", list, err)
+			}
+			if mode != "plain" && mode != "active" {
+				checkTransfers(t, srv, 0, 0, false)
+			}
+		})
+	}
+}
+
+// TestFTPSRefusedRetrKeepsSession: under PROT P the data connection is
+// connected while RETR is sent; when RETR is refused the server closes
+// the data port, which must cost neither the control connection nor its
+// TLS session.
+func TestFTPSRefusedRetrKeepsSession(t *testing.T) {
+	srv := newTLSServer(t, false)
+	if err := srv.WriteFile("a", []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	f := dialFTPS(t, srv, &ftp.Dialer{TLSConfig: srv.TLSConfig()})
+	ctx := tlsCtx(t)
+	for i := 0; i < 3; i++ {
+		if _, err := f.RetrBinary(ctx, "RETR missing", io.Discard); !errors.Is(err, ftp.ErrPerm) {
+			t.Fatalf("RetrBinary missing: %v, want the 550", err)
+		}
+		var buf bytes.Buffer
+		if _, err := f.RetrBinary(ctx, "RETR a", &buf); err != nil || buf.String() != "hello" {
+			t.Fatalf("RetrBinary a: %q, %v", buf.String(), err)
+		}
+		if st, ok := f.DataTLSConnectionState(); !ok || !st.DidResume {
+			t.Fatalf("data connection resumed %v (ok %v)", st.DidResume, ok)
+		}
 	}
 }

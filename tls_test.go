@@ -372,7 +372,7 @@ func TestFTPSStateErrors(t *testing.T) {
 }
 
 // TestFTPSLoginAuthFirst checks that FTPS.Login secures the control
-// connection before USER, and Conn.Login does not.
+// connection before USER, and LoginPlain does not.
 func TestFTPSLoginAuthFirst(t *testing.T) {
 	srv := newTLSServer(t, false)
 	ctx := tlsCtx(t)
@@ -393,11 +393,11 @@ func TestFTPSLoginAuthFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	if _, err := g.Conn.Login(ctx, "user", "pass", ""); err != nil {
+	if _, err := g.LoginPlain(ctx, "user", "pass", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := g.TLSConnectionState(); ok {
-		t.Fatal("control connection TLS after Conn.Login")
+		t.Fatal("control connection TLS after LoginPlain")
 	}
 	want := []string{"AUTH TLS", "USER user", "PASS pass", "USER user", "PASS pass"}
 	if cmds := srv.Commands(); !reflect.DeepEqual(cmds, want) {
@@ -679,4 +679,78 @@ func TestFTPSAbortAndCancel(t *testing.T) {
 		t.Fatalf("Read after cancel: %v, want context.Canceled", err)
 	}
 	d.Close()
+}
+
+// TestFTPSConnLoginRefusesClearText checks that the embedded Conn.Login of
+// a connection dialled for FTPS refuses to send the password before Auth,
+// and sends nothing, while LoginPlain, Login after Auth and implicit TLS
+// log in.
+func TestFTPSConnLoginRefusesClearText(t *testing.T) {
+	srv := newTLSServer(t, false)
+	ctx := tlsCtx(t)
+	for _, tc := range []struct {
+		name string
+		dial func(d *ftp.Dialer) (*ftp.Conn, error)
+	}{
+		{"DialFTPS", func(d *ftp.Dialer) (*ftp.Conn, error) {
+			f, err := d.DialFTPS(ctx, srv.Addr)
+			if err != nil {
+				return nil, err
+			}
+			return f.Conn, nil
+		}},
+		{"Dial with TLSConfig", func(d *ftp.Dialer) (*ftp.Conn, error) { return d.Dial(ctx, srv.Addr) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := tc.dial(&ftp.Dialer{TLSConfig: srv.TLSConfig()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			before := len(srv.Commands())
+			_, err = c.Login(ctx, "user", "pass", "")
+			if !errors.Is(err, ftp.ErrNotTLS) {
+				t.Fatalf("Login before Auth: %v, want ErrNotTLS", err)
+			}
+			if strings.Contains(err.Error(), "pass\"") {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if cmds := srv.Commands()[before:]; len(cmds) != 0 {
+				t.Fatalf("commands sent: %q", cmds)
+			}
+			// The connection is still usable: Auth, then Conn.Login.
+			f := &ftp.FTPS{Conn: c}
+			if _, err := f.Auth(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+				t.Fatalf("Login after Auth: %v", err)
+			}
+			want := []string{"AUTH TLS", "USER user", "PASS pass"}
+			if cmds := srv.Commands()[before:]; !reflect.DeepEqual(cmds, want) {
+				t.Fatalf("commands %q, want %q", cmds, want)
+			}
+		})
+	}
+	t.Run("plain Dial", func(t *testing.T) {
+		c, err := ftp.Dial(ctx, srv.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+			t.Fatalf("Login on a plain connection: %v", err)
+		}
+	})
+	t.Run("implicit TLS", func(t *testing.T) {
+		isrv := newTLSServer(t, true)
+		c, err := (&ftp.Dialer{TLSConfig: isrv.TLSConfig(), ImplicitTLS: true}).Dial(ctx, isrv.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+			t.Fatalf("Login on implicit TLS: %v", err)
+		}
+	})
 }

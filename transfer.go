@@ -138,16 +138,29 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	}
 	var resp string
 	if c.passive {
-		raw, err = c.pasvDial(ctx)
+		host, port, err := c.makePasv()
 		if err != nil {
 			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
-		c.setData(raw)
-		resp, err = c.transferCmd(cmd, o)
-		if err != nil {
-			c.setData(nil)
-			raw.Close()
-			return nil, nil, -1, err
+		if c.canOverlap() {
+			// The data connection is opened while cmd is sent
+			// (overlap.go).
+			raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
+			if err != nil {
+				return nil, nil, -1, err
+			}
+		} else {
+			raw, err = c.pasvDialAt(ctx, host, port)
+			if err != nil {
+				return nil, nil, -1, c.dataConnErr(cmd, err)
+			}
+			c.setData(raw)
+			resp, err = c.transferCmd(cmd, o)
+			if err != nil {
+				c.setData(nil)
+				raw.Close()
+				return nil, nil, -1, err
+			}
 		}
 	} else {
 		ln, err := c.makePort(ctx)
@@ -168,12 +181,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		}
 		c.setData(raw)
 	}
-	size = -1
-	if strings.HasPrefix(resp, "150") {
-		if n, perr := Parse150(resp); perr == nil {
-			size = n
-		}
-	}
+	size = parseSize(resp)
 	conn, err = c.wrapData(ctx, raw)
 	if err != nil {
 		c.setData(nil)
@@ -182,6 +190,16 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	}
 	c.pending = true
 	return conn, raw, size, nil
+}
+
+// parseSize returns the size a 150 reply announces, or -1.
+func parseSize(resp string) int64 {
+	if strings.HasPrefix(resp, "150") {
+		if n, err := Parse150(resp); err == nil {
+			return n
+		}
+	}
+	return -1
 }
 
 // dataConnErr names the transfer cmd in a failure to open its data
@@ -288,7 +306,8 @@ type DataConn struct {
 	lr     *lineReader  // line mode: reads go through lr.br
 	cmd    string       // the transfer command, for errors (see ioErr)
 	upload bool
-	binary bool // TYPE I download from offset 0: a 150 size is checked
+	next   string // PASV or EPSV to send at the end of the data (RetrMany)
+	binary bool   // TYPE I download from offset 0: a 150 size is checked
 	size   int64
 	n      int64
 	wire   int64 // line mode: bytes read from conn
@@ -926,6 +945,17 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 			}
 		}
 	} else {
+		if d.next != "" && d.eof && !d.upload {
+			// The download reached the end of its data: the next
+			// transfer's PASV goes out now, its reply is read after
+			// this one's (overlap.go). A failed write breaks the Conn,
+			// and finalResp then fails too.
+			cmd := c.cmd
+			if c.putCmd(d.next) == nil {
+				c.pasvDue = d.next
+			}
+			c.cmd = cmd // the final reply read next is the transfer's
+		}
 		cerr := c.closeData(d.ctx, d.conn, d.upload)
 		c.setData(nil)
 		resp, err := c.finalResp()
@@ -1060,6 +1090,9 @@ func (c *Conn) abortSync() (string, error) {
 // ABOR line. Every server tested reads an in-band ABOR during a transfer.
 func (c *Conn) sendAbor() error {
 	const abor = "ABOR\r\n"
+	if err := c.settle(); err != nil {
+		return err
+	}
 	if c.debug > 1 {
 		c.debugLine("*put*", abor, false)
 	}

@@ -187,10 +187,18 @@ func TestDataCutMidTransfer(t *testing.T) {
 			dc.(*net.TCPConn).SetLinger(0)
 			dc.Close() // RST
 			s.send("426 broken")
-			// The client aborts to stay in step after a read error.
-			s.expect("ABOR")
-			s.send("226 abort ok")
-			s.reply("NOOP", "200 in step")
+			// The client aborts to stay in step after a read error. The
+			// data connection is dialled while RETR is sent, so the reset
+			// may also end the connect itself: the client then takes the
+			// 426 as the transfer's final reply, with no ABOR.
+			if line := s.readLine(); line == "ABOR\r\n" {
+				s.send("226 abort ok")
+				s.reply("NOOP", "200 in step")
+			} else if line == "NOOP\r\n" {
+				s.send("200 in step")
+			} else {
+				t.Errorf("fake: got command %q, want ABOR or NOOP", line)
+			}
 		})
 		c := dialFake(t, f, nil)
 		_, err := c.RetrBinary(ctxT(t), "RETR f", io.Discard)

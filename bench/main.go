@@ -221,7 +221,7 @@ func run(cfg Config, env Env, only, onlyClients map[string]bool) error {
 	if err := res.save(cfg.JSON); err != nil {
 		return err
 	}
-	if err := os.WriteFile(cfg.Out, []byte(res.Markdown()), 0o644); err != nil {
+	if err := os.WriteFile(cfg.Out, []byte(keepLatency(cfg.Out, res.Markdown())), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(cfg.SVG, []byte(res.SVG()), 0o644); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -75,8 +76,24 @@ func render(path, out, svg string) error {
 		}
 	}
 	r.Evaluate()
-	if err := os.WriteFile(out, []byte(r.Markdown()), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte(keepLatency(out, r.Markdown())), 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(svg, []byte(r.SVG()), 0o644)
+}
+
+// keepLatency returns doc followed by the latency section of the report
+// already at path (written by cmd/rttbench between its markers), so that
+// rewriting the loopback results does not drop the latency ones.
+func keepLatency(path, doc string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return doc
+	}
+	i := strings.Index(string(old), "<!-- rtt:begin -->")
+	j := strings.Index(string(old), "<!-- rtt:end -->")
+	if i < 0 || j < i {
+		return doc
+	}
+	return strings.TrimRight(doc, "\n") + "\n\n" + string(old[i:j]) + "<!-- rtt:end -->\n"
 }

@@ -68,7 +68,7 @@ func TestInteropMatrix(t *testing.T) {
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			for _, o := range slices.Concat(ops, tlsOps) {
+			for _, o := range slices.Concat(ops, tlsOps, rttOps) {
 				run(t, s, o.name, func(t *testing.T, r *rec) { o.fn(t, s, r) })
 			}
 		})

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -55,12 +56,18 @@ func opClearLogin(t *testing.T, s *server, r *rec) {
 	}
 	ctx := within(t)
 	d := s.dialer(t, nil)
-	c, err := d.Dial(ctx, s.addr)
+	f, err := d.DialFTPS(ctx, s.addr)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	defer c.Close()
-	_, err = c.Login(ctx, user, pass, "")
+	defer f.Close()
+	// The embedded Conn.Login refuses to send the password in clear text
+	// on an FTPS connection, and sends nothing: the connection goes on.
+	if _, err := f.Conn.Login(ctx, user, pass, ""); !errors.Is(err, ftp.ErrNotTLS) {
+		t.Fatalf("Conn.Login before AUTH: %v, want ErrNotTLS", err)
+	}
+	// LoginPlain is the explicit opt-in, on the same connection.
+	_, err = f.LoginPlain(ctx, user, pass, "")
 	if s.tlsRequired {
 		wantReplyErr(t, "clear-text login", err, ftp.ErrPerm, 530)
 		r.Note("refused as expected: %v", err)

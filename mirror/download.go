@@ -240,6 +240,10 @@ func (d *down) file(rel string, e ftp.Entry, le fs.DirEntry, tmps []string) {
 	mt, _ := d.remoteTime(rel, e)
 	lp := d.local(rel)
 	if le != nil {
+		if le.Type()&fs.ModeSymlink != 0 {
+			d.fail(rel, "local", ErrLocalSymlink)
+			return
+		}
 		if le.IsDir() {
 			d.fail(rel, "download", errors.New("mirror: a local directory is in the way of a file"))
 			return
@@ -272,6 +276,9 @@ func (d *down) file(rel string, e ftp.Entry, le fs.DirEntry, tmps []string) {
 	}
 	n, err := d.fetch(rel, tp, off, size)
 	if err != nil {
+		if fi, serr := os.Lstat(tp); serr == nil && fi.Size() == 0 {
+			os.Remove(tp) // nothing to resume
+		}
 		d.fail(rel, "download", err)
 		return
 	}

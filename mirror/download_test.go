@@ -316,7 +316,7 @@ func TestDownloadFaults(t *testing.T) {
 
 func TestDownloadHostileNames(t *testing.T) {
 	root := t.TempDir()
-	names := []string{"ok.txt", `back\slash`, "ctl\x01name", "cr\rname", "..."}
+	names := []string{"ok.txt", `back\slash`, "ctl\x01name", "cr\rname", "c1\u009bname", "..."}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(root, n), []byte("x"), 0o666); err != nil {
 			t.Fatal(err)
@@ -355,8 +355,8 @@ func TestDownloadHostileNames(t *testing.T) {
 			t.Errorf("unexpected failure %v", fe)
 		}
 	}
-	if unsafe != 3 || link != 1 {
-		t.Errorf("%d unsafe names, %d links reported; want 3, 1: %v", unsafe, link, res.Failed)
+	if unsafe != 4 || link != 1 {
+		t.Errorf("%d unsafe names, %d links reported; want 4, 1: %v", unsafe, link, res.Failed)
 	}
 	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
 		t.Errorf("wrote through the link: %v", ents)

@@ -47,6 +47,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/ftplib-go/ftp"
 )
@@ -502,7 +503,7 @@ func unsafeName(name string) error {
 			return ftp.ErrUnsafeName
 		}
 	}
-	if !fs.ValidPath(name) || !localName(name) {
+	if strings.ContainsFunc(name, unicode.IsControl) || !fs.ValidPath(name) || !localName(name) {
 		return ftp.ErrUnsafeName
 	}
 	return nil

@@ -242,7 +242,7 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		res := r.run(args...)
 		res.want(t, 0)
-		if !strings.Contains(res.stdout, "mirror URL LOCALDIR") || !strings.Contains(res.stdout, "-l[DIR]") {
+		if !strings.Contains(res.stdout, "mirror [-R] [--parallel N] [--retries N] [--delete] [--dry-run] [--verify] URL LOCALDIR") || !strings.Contains(res.stdout, "-l[DIR]") {
 			t.Errorf("%v: usage lacks the commands:\n%s", args, res.stdout)
 		}
 	}
@@ -603,7 +603,7 @@ func TestMirror(t *testing.T) {
 	if got := readFile(t, filepath.Join(r.dir, "pubcopy", "sub", "deep.txt")); string(got) != "deep\n" {
 		t.Errorf("deep.txt = %q", got)
 	}
-	if !hasCommand(srv, "LIST pub/sub") {
+	if !hasCommand(srv, "LIST /pub/sub") {
 		t.Errorf("no LIST fallback: %q", srv.Commands())
 	}
 	r.run("mirror", ftpURL(srv, "nosuch/"), "x").want(t, 1, "550")
@@ -973,7 +973,7 @@ func TestMistypedCommand(t *testing.T) {
 	// the message, the whole usage and exit 2, without connecting.
 	srv := newServer(t)
 	res := newRunner(t).run("frobnicate", ftpURL(srv, ""))
-	res.want(t, 2, `unknown command "frobnicate"`, "Usage:", "mirror URL LOCALDIR")
+	res.want(t, 2, `unknown command "frobnicate"`, "Usage:", "mirror [-R] [--parallel N] [--retries N] [--delete] [--dry-run] [--verify] URL LOCALDIR")
 	if len(srv.Commands()) != 0 {
 		t.Errorf("connected: %q", srv.Commands())
 	}
@@ -1010,8 +1010,8 @@ func TestMirrorSkipsHostileNames(t *testing.T) {
 	// good files arrive, nothing is written outside the target, and the
 	// exit status is 1.
 	fact := func(kind, name string) string {
-		if kind == "dir" {
-			return "type=dir;perm=el; " + name + "\r\n"
+		if kind == "dir" || kind == "cdir" {
+			return "type=" + kind + ";perm=el; " + name + "\r\n"
 		}
 		return "type=file;size=4; " + name + "\r\n"
 	}

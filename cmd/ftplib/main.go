@@ -12,7 +12,7 @@
 //	ftplib put LOCAL URL             upload a file
 //	ftplib rm URL                    delete a file (a directory with a trailing /)
 //	ftplib mkdir URL                 create a directory
-//	ftplib mirror URL LOCALDIR       download a directory tree
+//	ftplib mirror URL LOCALDIR       mirror a directory tree (-R: upload)
 //	ftplib demo                      a visible session against an in-process server
 //
 // URLs are ftp://[user[:password]@]host[:port]/path or ftps://... for
@@ -107,16 +107,22 @@ func init() {
 				"ends (SIZE, then REST and STOR); stdin cannot resume."},
 		{name: "rm", args: "URL", summary: "delete a file, or an empty directory when the URL ends in /", run: (*cli).cmdRm},
 		{name: "mkdir", args: "URL", summary: "create a directory", run: (*cli).cmdMkdir},
-		{name: "mirror", args: "URL LOCALDIR", summary: "download a directory tree into LOCALDIR", run: (*cli).cmdMirror,
-			help: "Directories are listed with MLSD (or LIST when the server lacks it);\n" +
-				"files are downloaded as with get, links and special files are skipped.\n" +
-				"An entry whose name could escape LOCALDIR or smuggle a command (\"..\",\n" +
-				"an absolute path, \"/\" or \"\\\", a control character), or whose local\n" +
-				"path is a symbolic link, is skipped with a message; the rest is\n" +
-				"mirrored, and the exit status is 1.\n" +
-				"With --parallel N, N files are downloaded at once over N connections\n" +
-				"(the tree is listed first); with --retries N broken transfers and\n" +
-				"listings are retried on a fresh connection, downloads resumed."},
+		{name: "mirror", args: "[-R] [--parallel N] [--retries N] [--delete] [--dry-run] [--verify] URL LOCALDIR", summary: "mirror a directory tree into LOCALDIR (-R: LOCALDIR onto URL)", run: (*cli).cmdMirror,
+			help: "Flags: -R uploads LOCALDIR to the URL instead (as lftp's mirror -R);\n" +
+				"--parallel N transfers up to N files at once on N connections (1);\n" +
+				"--retries N retries a broken transfer N times, resuming it;\n" +
+				"--delete removes from the target what the source no longer has;\n" +
+				"--dry-run prints what would be transferred and deleted; --verify\n" +
+				"checks each file after its transfer (server checksum, else size).\n" +
+				"Only files whose size or modification time differ are transferred,\n" +
+				"and each keeps its source's modification time. Files are written\n" +
+				"under a temporary name (.NAME.ftpmirror-ID.part) and renamed when\n" +
+				"complete; an interrupted mirror is resumed by the next one. Links\n" +
+				"and special files are skipped. An entry whose name could escape\n" +
+				"LOCALDIR or smuggle a command (\"..\", an absolute path, \"/\" or \"\\\",\n" +
+				"a control character), or whose local path is a symbolic link, is\n" +
+				"skipped with a message; the rest is mirrored, and the exit status\n" +
+				"is 1."},
 		{name: "demo", args: "", summary: "run a visible session against an in-process ftptest server", run: (*cli).cmdDemo},
 	}
 }

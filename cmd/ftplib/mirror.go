@@ -5,46 +5,38 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 	"unicode"
 
 	"github.com/ftplib-go/ftp"
+	"github.com/ftplib-go/ftp/mirror"
 )
 
-// maxMirrorDepth bounds the recursion of mirror, against servers whose
-// links make the tree look infinite.
-const maxMirrorDepth = 64
-
-// mirror is one run of the mirror command.
-type mirror struct {
-	c    *cli
-	list func(ctx context.Context, dir string, fn func(ftp.Entry, error) error) error
-	get  remote
-	o    *options
-	// parallel > 1 makes the walk collect the files in jobs, fetched
-	// afterwards by fetchAll.
-	parallel int
-	jobs     []mirrorJob
-
-	mu      sync.Mutex // the counts below, while files are fetched in parallel
-	files   int
-	bytes   int64
-	dirs    int
-	skipped int      // links and special files, skipped by design
-	failed  []string // files the server refused, as printable names
-	bad     []string // entries refused before any transfer, as printable names
+// mirrorFlags are the flags of the mirror command besides the connection
+// flags and the pool flags (--parallel, --retries).
+type mirrorFlags struct {
+	reverse bool
+	delete  bool
+	dryRun  bool
+	verify  bool
 }
 
-// cmdMirror downloads the directory tree at a URL into a local directory.
+// cmdMirror mirrors the directory tree at a URL into a local directory,
+// or, with -R, the local directory onto the URL, with package mirror.
 func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 	o := newOptions()
+	var mf mirrorFlags
 	var pf poolFlags
-	pos, err := parseCommand("mirror", args, o, func(fs *flag.FlagSet) { pf.register(fs, true) }, 2, 2)
+	pos, err := parseCommand("mirror", args, o, func(fs *flag.FlagSet) {
+		pf.register(fs, true)
+		fs.BoolVar(&mf.reverse, "R", false, "reverse: upload LOCALDIR to the URL")
+		fs.BoolVar(&mf.delete, "delete", false, "delete what the source no longer has from the target")
+		fs.BoolVar(&mf.dryRun, "dry-run", false, "print what would be transferred and deleted; change nothing")
+		fs.BoolVar(&mf.verify, "verify", false, "check each file after its transfer (server checksum, else size)")
+	}, 2, 2)
 	if err != nil {
 		return err
 	}
@@ -56,51 +48,117 @@ func (c *cli) cmdMirror(ctx context.Context, args []string) error {
 		return err
 	}
 	localDir := pos[1]
-	if err := os.MkdirAll(localDir, 0o755); err != nil {
+	cl, err := c.newClient(t, o, &pf)
+	if err != nil {
 		return err
 	}
-	m := &mirror{c: c, o: o, parallel: pf.parallel}
-	if pf.pooled() {
-		cl, err := c.newClient(t, o, &pf)
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		r := &clientRemote{c: cl, retries: pf.retries}
-		m.list, m.get = r.list, r
+	defer cl.Close()
+
+	verb := "get"
+	if mf.reverse {
+		verb = "put"
+	}
+	var bar *progress
+	if c.tty && o.verbose == 0 && !mf.dryRun {
+		bar = newProgress(c.stderr, "mirror", 0, -1, time.Now)
+	}
+	var last int64
+	opts := mirror.Options{
+		Parallel: pf.parallel, Delete: mf.delete, DryRun: mf.dryRun, Verify: mf.verify,
+		Progress: func(p mirror.Progress) {
+			if bar != nil {
+				bar.add(int(p.Bytes - last))
+				last = p.Bytes
+			}
+			if p.Done && o.verbose > 0 {
+				fmt.Fprintf(c.stderr, "%s: %s %s\n", c.prog, verb, printable(p.Path))
+			}
+		},
+	}
+	start := time.Now()
+	var res *mirror.Result
+	if mf.reverse {
+		res, err = mirror.Upload(ctx, cl, localDir, t.Path, opts)
 	} else {
-		s, err := c.connect(ctx, t, o)
-		if err != nil {
-			return err
-		}
-		defer s.close()
-		m.list, m.get = s.list, s
+		res, err = mirror.Download(ctx, cl, t.Path, localDir, opts)
 	}
-	err = m.dir(ctx, t.Path, localDir, "", 0)
-	if err == nil && len(m.jobs) > 0 {
-		err = m.fetchAll(ctx)
+	if bar != nil {
+		bar.Abandon()
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, mirror.ErrIncomplete) {
 		return fmt.Errorf("mirror %s: %w", t, err)
 	}
-	if o.verbose > 0 || c.tty {
-		fmt.Fprintf(c.stderr, "%s: mirrored %d files (%s) in %d directories", c.prog, m.files, formatBytes(m.bytes), m.dirs+1)
-		if m.skipped > 0 {
-			fmt.Fprintf(c.stderr, ", skipped %d links or special files", m.skipped)
+	if mf.dryRun {
+		for _, p := range res.Transferred {
+			fmt.Fprintf(c.stdout, "%s %s\n", verb, printable(p))
 		}
-		fmt.Fprintln(c.stderr)
+		for _, p := range res.Deleted {
+			fmt.Fprintf(c.stdout, "delete %s\n", printable(p))
+		}
+	}
+	var failed, bad []string
+	for _, fe := range res.Failed {
+		var ne *ftp.NameError
+		switch {
+		case errors.As(fe, &ne):
+			bad = append(bad, c.refuse(fe.Path, "not a safe local file name ("+nameReason(ne.Entry.Name)+")"))
+		case errors.Is(fe, ftp.ErrUnsafeName):
+			base := fe.Path[strings.LastIndexByte(fe.Path, '/')+1:]
+			bad = append(bad, c.refuse(fe.Path, "not a safe file name ("+nameReason(base)+")"))
+		case errors.Is(fe, mirror.ErrLocalSymlink):
+			bad = append(bad, c.refuse(fe.Path, "the local path is a symbolic link; not following it"))
+		default:
+			c.warnf("%s: %s", printable(fe.Path), indentReply(fe.Err.Error()))
+			failed = append(failed, printable(fe.Path))
+		}
+	}
+	if o.verbose > 0 || c.tty || mf.dryRun {
+		fmt.Fprintln(c.stderr, c.prog+": "+summary(res, mf, time.Since(start)))
 	}
 	var msgs []string
-	if len(m.failed) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d files failed: %s", len(m.failed), strings.Join(m.failed, ", ")))
+	if len(failed) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d files failed: %s", len(failed), strings.Join(failed, ", ")))
 	}
-	if len(m.bad) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d entries skipped: %s", len(m.bad), strings.Join(m.bad, ", ")))
+	if len(bad) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d entries skipped: %s", len(bad), strings.Join(bad, ", ")))
 	}
 	if len(msgs) > 0 {
 		return fmt.Errorf("mirror %s: %s", t, strings.Join(msgs, "; "))
 	}
 	return nil
+}
+
+// summary is the one-line account of a mirror run.
+func summary(res *mirror.Result, mf mirrorFlags, took time.Duration) string {
+	var b strings.Builder
+	if mf.dryRun {
+		fmt.Fprintf(&b, "dry run: would transfer %d files", len(res.Transferred))
+	} else {
+		fmt.Fprintf(&b, "mirrored %d files (%s) in %.1f s", len(res.Transferred), formatBytes(res.Bytes), took.Seconds())
+	}
+	fmt.Fprintf(&b, ", %d up to date", len(res.Skipped))
+	if len(res.Deleted) > 0 {
+		if mf.dryRun {
+			fmt.Fprintf(&b, ", would delete %d", len(res.Deleted))
+		} else {
+			fmt.Fprintf(&b, ", deleted %d", len(res.Deleted))
+		}
+	}
+	if len(res.Ignored) > 0 {
+		fmt.Fprintf(&b, ", skipped %d links or special files", len(res.Ignored))
+	}
+	if len(res.Failed) > 0 {
+		fmt.Fprintf(&b, ", %d failed", len(res.Failed))
+	}
+	return b.String()
+}
+
+// nameReason says why a name is refused, for a message.
+func nameReason(name string) string {
+	if why := unsafeName(name); why != "" {
+		return why
+	}
+	return "not one plain path element"
 }
 
 // unsafeName returns why a name from a listing cannot be used as one
@@ -124,35 +182,12 @@ func unsafeName(name string) string {
 	return ""
 }
 
-// refuse reports an entry that is skipped because it cannot be mirrored
-// safely, and counts it: mirror then exits with status 1.
-func (m *mirror) refuse(relName, why string) {
-	m.c.warnf("skipping %q: %s", relName, why)
-	m.bad = append(m.bad, strconv.Quote(relName))
-}
-
-// localKind returns why the local path p cannot receive an entry of the
-// wanted type (ftp.TypeDir or ftp.TypeFile), or "" when p does not exist
-// or already is a directory (for a directory) or a regular file (for a
-// file). A symbolic link is never followed: it could point outside the
-// target directory.
-func localKind(p string, want ftp.EntryType) (string, error) {
-	fi, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return "the local path is a symbolic link; not following it", nil
-	case want == ftp.TypeDir && !fi.IsDir():
-		return "the local path exists and is not a directory", nil
-	case want == ftp.TypeFile && !fi.Mode().IsRegular():
-		return "the local path exists and is not a regular file", nil
-	}
-	return "", nil
+// refuse reports an entry skipped because it cannot be mirrored safely,
+// and returns it quoted for the final message: mirror then exits with
+// status 1.
+func (c *cli) refuse(relName, why string) string {
+	c.warnf("skipping %q: %s", relName, why)
+	return strconv.Quote(relName)
 }
 
 // remoteJoin joins a remote directory path and a name.
@@ -164,114 +199,6 @@ func remoteJoin(dir, name string) string {
 		return dir + name
 	}
 	return dir + "/" + name
-}
-
-// dir mirrors the remote directory rdir into the local directory ldir;
-// rel is its path relative to the top, for messages.
-func (m *mirror) dir(ctx context.Context, rdir, ldir, rel string, depth int) error {
-	if depth > maxMirrorDepth {
-		return fmt.Errorf("%s: deeper than %d levels; stopping", rel, maxMirrorDepth)
-	}
-	var entries []ftp.Entry
-	err := m.list(ctx, rdir, func(e ftp.Entry, perr error) error {
-		if perr != nil {
-			m.c.warnf("%s: %v", printable(rdir), perr)
-			m.bad = append(m.bad, strconv.Quote(e.Raw))
-			return nil
-		}
-		entries = append(entries, e)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		relName := e.Name
-		if rel != "" {
-			relName = rel + "/" + e.Name
-		}
-		if why := unsafeName(e.Name); why != "" {
-			m.refuse(relName, "not a safe local file name ("+why+")")
-			continue
-		}
-		rpath := remoteJoin(rdir, e.Name)
-		lpath := filepath.Join(ldir, e.Name)
-		if e.Type == ftp.TypeDir || e.Type == ftp.TypeFile {
-			why, err := localKind(lpath, e.Type)
-			if err != nil {
-				return err
-			}
-			if why != "" {
-				m.refuse(relName, why)
-				continue
-			}
-		}
-		switch e.Type {
-		case ftp.TypeDir:
-			if err := os.Mkdir(lpath, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-				return err
-			}
-			// Made or found a directory, unless a link was planted
-			// meanwhile.
-			if why, err := localKind(lpath, ftp.TypeDir); err != nil || why != "" {
-				if err != nil {
-					return err
-				}
-				m.refuse(relName, why)
-				continue
-			}
-			m.dirs++
-			if err := m.dir(ctx, rpath, lpath, relName, depth+1); err != nil {
-				return err
-			}
-		case ftp.TypeFile:
-			// download writes a temporary file in ldir and renames it
-			// to lpath, which replaces a link planted meanwhile rather
-			// than following it.
-			j := mirrorJob{rpath: rpath, lpath: lpath, rel: relName, size: e.Size}
-			if m.parallel > 1 {
-				m.jobs = append(m.jobs, j)
-				continue
-			}
-			if err := m.fetch(ctx, m.c, j); err != nil {
-				return err
-			}
-		default:
-			if m.o.verbose > 0 {
-				m.c.warnf("skipping %s: a %s", printable(relName), e.Type)
-			}
-			m.skipped++
-		}
-	}
-	return nil
-}
-
-// fetch downloads one file with c (the mirror's cli, or a copy of it
-// without progress bars). A server's refusal of the file is counted and
-// reported, and nil returned: the other files may work.
-func (m *mirror) fetch(ctx context.Context, c *cli, j mirrorJob) error {
-	rel := printable(j.rel)
-	if m.o.verbose > 0 {
-		fmt.Fprintf(c.stderr, "%s: get %s\n", c.prog, rel)
-	}
-	err := c.download(ctx, m.get, j.rpath, j.lpath, false, j.size, m.o)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var fe *ftp.Error
-	if errors.As(err, &fe) {
-		// The server refused this file; the others may work.
-		c.warnf("%s: %s", rel, indentReply(err.Error()))
-		m.failed = append(m.failed, rel)
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", rel, err)
-	}
-	m.files++
-	if j.size > 0 {
-		m.bytes += j.size
-	}
-	return nil
 }
 
 // warnf prints a warning on stderr.

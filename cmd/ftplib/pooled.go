@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sync"
 	"time"
 
 	"github.com/ftplib-go/ftp"
@@ -147,36 +146,6 @@ func (r *clientRemote) retr(ctx context.Context, name string, w io.Writer, off i
 	}, func() bool { return cw.err == nil })
 }
 
-// list runs fn over the entries of dir as session.list does, on a
-// borrowed connection; a listing that breaks is done again (fn sees
-// only the entries of the attempt that succeeded).
-func (r *clientRemote) list(ctx context.Context, dir string, fn func(ftp.Entry, error) error) error {
-	type item struct {
-		e   ftp.Entry
-		err error
-	}
-	var items []item
-	err := r.retry(ctx, func() error {
-		items = items[:0]
-		return r.c.Do(ctx, func(conn *ftp.Conn) error {
-			s := &session{Conn: conn}
-			return s.list(ctx, dir, func(e ftp.Entry, perr error) error {
-				items = append(items, item{e, perr})
-				return nil
-			})
-		})
-	}, nil)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if err := fn(it.e, it.err); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // retry runs op, and again after a failure that a fresh connection may
 // not have (see transient), up to r.retries times, with a growing pause.
 // ok, when not nil, must also allow the retry.
@@ -258,52 +227,4 @@ func (ps *progressSeeker) Seek(offset int64, whence int) (int64, error) {
 		ps.p.mu.Unlock()
 	}
 	return pos, err
-}
-
-// mirrorJob is a file the walk of a parallel mirror found.
-type mirrorJob struct {
-	rpath, lpath, rel string
-	size              int64
-}
-
-// fetchAll downloads the files the walk found, m.parallel at once. The
-// first failure that is not a server's refusal of one file stops the
-// others and is returned. No progress bars: several would share a line.
-func (m *mirror) fetchAll(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	quiet := *m.c
-	quiet.tty = false
-	jobs := make(chan mirrorJob)
-	var once sync.Once
-	var first error
-	var wg sync.WaitGroup
-	for i := 0; i < m.parallel; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if err := m.fetch(ctx, &quiet, j); err != nil {
-					once.Do(func() {
-						first = err
-						cancel()
-					})
-				}
-			}
-		}()
-	}
-feed:
-	for _, j := range m.jobs {
-		select {
-		case jobs <- j:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
-	return first
 }

@@ -11,8 +11,8 @@ import (
 
 // rawServer is a scripted FTP server for what ftptest cannot be made to
 // do: it serves listings exactly as given, hostile names included, and
-// the files of a map. It knows USER, PASS, TYPE, PASV, MLSD, RETR and
-// QUIT, answers 502 to anything else, and records the commands.
+// the files of a map. It knows USER, PASS, FEAT (MLST), TYPE, PASV, MLSD,
+// RETR and QUIT, answers 502 to anything else, and records the commands.
 type rawServer struct {
 	Addr     string
 	listings map[string]string // MLSD argument -> the listing's bytes
@@ -104,6 +104,8 @@ func (s *rawServer) serve(c net.Conn) {
 			reply("331 Password please.")
 		case "PASS":
 			reply("230 Logged in.")
+		case "FEAT":
+			reply("211-Features:\r\n MLST type*;size*;\r\n211 End")
 		case "TYPE":
 			reply("200 Type set.")
 		case "PASV":

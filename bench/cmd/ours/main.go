@@ -47,3 +47,14 @@ func main() {
 		return session{c}, nil
 	})
 }
+
+// GetMany downloads the files with Conn.RetrMany, which sends each next
+// PASV while the previous final reply is on its way.
+func (s session) GetMany(remotes []string, w io.Writer) error {
+	cmds := make([]string, len(remotes))
+	for i, r := range remotes {
+		cmds[i] = "RETR " + r
+	}
+	_, err := s.c.RetrMany(context.Background(), cmds, func(int) (io.Writer, error) { return w, nil })
+	return err
+}

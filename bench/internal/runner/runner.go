@@ -50,6 +50,12 @@ type Session interface {
 	Close() error
 }
 
+// ManyGetter is a Session that downloads several files in one call, the
+// way its library offers for a known list (used by the small op).
+type ManyGetter interface {
+	GetMany(remotes []string, w io.Writer) error
+}
+
 // Stats is the JSON line a runner prints on stdout.
 type Stats struct {
 	Bytes      int64  `json:"bytes"`       // bytes on disk after the job; -1 when not known
@@ -232,6 +238,13 @@ func once(j *Job, s Session) (int64, error) {
 		}
 		return st.Size(), s.Put(j.Remote, f)
 	case "small":
+		if m, ok := s.(ManyGetter); ok {
+			names := make([]string, j.N)
+			for i := range names {
+				names[i] = SmallName(j.Remote, i)
+			}
+			return -1, m.GetMany(names, io.Discard)
+		}
 		for i := 0; i < j.N; i++ {
 			if err := s.Get(SmallName(j.Remote, i), io.Discard); err != nil {
 				return 0, err
