@@ -43,7 +43,7 @@ func Upload(ctx context.Context, c *ftp.Client, localDir, remoteDir string, opts
 	case other != nil && errors.Is(other, fs.ErrNotExist):
 		if !opts.DryRun {
 			if err := c.MkdirAll(ctx, r.remote("")); err != nil {
-						return &Result{}, fmt.Errorf("mirror: %w", err)
+				return &Result{}, fmt.Errorf("mirror: %w", err)
 			}
 		}
 		entries, other, empty = nil, nil, true
