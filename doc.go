@@ -20,8 +20,10 @@
 // all work.
 //
 // Code ported from Python uses [Conn] (and [FTPS]): Python's ftplib.FTP
-// and ftplib.FTP_TLS call for call, with the same commands on the wire
-// (Dial, Login, RetrBinary, StorBinary, Nlst, Mlsd, ...). [Client.Do]
+// and ftplib.FTP_TLS call for call (Dial, Login, RetrBinary, StorBinary,
+// Nlst, Mlsd, ...), sending the commands ftplib sends, with the
+// differences the README lists (TYPE is sent only when not known to be in
+// force, for one). [Client.Do]
 // lends a pooled Conn to a Go program that needs a command Client does
 // not cover.
 //

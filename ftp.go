@@ -110,6 +110,18 @@ type Dialer struct {
 	// only after FTPS.ProtP: use DialFTPS.
 	ImplicitTLS bool
 
+	// Host, when not empty, names the virtual host to use on a server that
+	// serves several (RFC 7151): Dial sends "HOST name" right after the
+	// welcome, so before Auth and Login, as RFC 7151 asks (the server can
+	// then present the virtual host's certificate); with ImplicitTLS it
+	// goes after the handshake. A reply that means the server does not
+	// know HOST is accepted and Dial goes on: 500 or 502, and 530, which
+	// vsftpd and pure-ftpd send to any command before USER (530 is not a
+	// reply RFC 7151 gives HOST). Any other failure, such as proftpd's
+	// 504 for a name it does not serve, is returned by Dial. Empty (the
+	// default) sends no HOST, as ftplib does.
+	Host string
+
 	// NoopInterval keeps the control connection from idling out during a
 	// long transfer: while a data transfer is open, NOOP is sent on the
 	// control connection every NoopInterval, and the replies to those
@@ -139,6 +151,12 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	host, port := splitAddr(addr)
 	hostport := net.JoinHostPort(host, port)
 	c := newConn(d, host)
+	if d.Host != "" {
+		// Refused before connecting: nothing is sent.
+		if err := c.checkCmd("HOST " + d.Host); err != nil {
+			return nil, err
+		}
+	}
 	nc, err := c.dialTCP(ctx, hostport, d.LocalAddr)
 	if err != nil {
 		return nil, err
@@ -173,13 +191,33 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	for err == nil && strings.HasPrefix(resp, "120") {
 		resp, err = c.getResp()
 	}
-	c.release(stop)
 	if err != nil {
+		c.release(stop)
 		c.Close()
 		return nil, welcomeError(err)
 	}
 	c.welcome = resp
+	if d.Host != "" {
+		err = c.sendHost(d.Host)
+	}
+	c.release(stop)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
 	return c, nil
+}
+
+// sendHost sends "HOST name" (RFC 7151); the reply must be 2xx. A 500,
+// 502 or 530 reply means the server does not know HOST (see Dialer.Host),
+// which is not an error.
+func (c *Conn) sendHost(name string) error {
+	_, err := c.voidCmd("HOST " + name)
+	var e *Error
+	if errors.As(err, &e) && (e.Code == 500 || e.Code == 502 || e.Code == 530) {
+		return nil
+	}
+	return cmdError(err, c.cmd)
 }
 
 // splitAddr splits "host:port", "host", "[v6]:port", "[v6]" or a bare

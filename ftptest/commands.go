@@ -36,6 +36,7 @@ func init() {
 		"USER": {(*session).cmdUSER, false, argRequired},
 		"PASS": {(*session).cmdPASS, false, argOptional},
 		"ACCT": {(*session).cmdACCT, false, argRequired},
+		"HOST": {(*session).cmdHOST, false, argRequired},
 		"QUIT": {(*session).cmdQUIT, false, argNone},
 		"NOOP": {(*session).cmdNOOP, false, argNone},
 		"SYST": {(*session).cmdSYST, false, argNone},
@@ -132,6 +133,20 @@ func (s *session) cmdACCT(string) bool {
 	return true
 }
 
+// cmdHOST selects a virtual host (RFC 7151). It is accepted before the
+// login only, and recorded (Server.VirtualHosts); the file tree is the
+// same for every host.
+func (s *session) cmdHOST(arg string) bool {
+	switch {
+	case s.loggedIn || s.userGiven:
+		s.reply("503 HOST must come before USER.")
+	default:
+		s.srv.logHost(arg)
+		s.reply("220 Host accepted.")
+	}
+	return true
+}
+
 func (s *session) cmdQUIT(string) bool {
 	s.release() // before the client can see the reply
 	s.reply("221 Goodbye.")
@@ -156,7 +171,7 @@ func (s *session) cmdFEAT(string) bool {
 	if s.tlsOffered() {
 		b.WriteString(" CCC\r\n")
 	}
-	b.WriteString(" EPRT\r\n EPSV\r\n MDTM\r\n MFMT\r\n MLST ")
+	b.WriteString(" EPRT\r\n EPSV\r\n HOST\r\n MDTM\r\n MFMT\r\n MLST ")
 	for _, f := range allFacts {
 		b.WriteString(f)
 		for _, on := range s.facts {

@@ -67,19 +67,20 @@ func TestInfoCommands(t *testing.T) {
 	c := dial(t, s)
 	c.expect("NOOP", "200 NOOP ok.")
 	c.expect("SYST", "215 UNIX Type: L8")
-	c.expect("FEAT", "211-Features:\n EPRT\n EPSV\n MDTM\n MFMT\n MLST type*;size*;modify*;perm*;unique*;\n PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\n211 End")
+	c.expect("FEAT", "211-Features:\n EPRT\n EPSV\n HOST\n MDTM\n MFMT\n MLST type*;size*;modify*;perm*;unique*;\n PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\n211 End")
 	c.expect("HELP", "214-The following commands are recognized.\n"+
 		" ABOR ACCT ALLO APPE AUTH CCC  CDUP CWD  DELE EPRT EPSV FEAT\n"+
-		" HELP LIST MDTM MFMT MKD  MLSD MLST MODE NLST NOOP OPTS PASS\n"+
-		" PASV PBSZ PORT PROT PWD  QUIT REST RETR RMD  RNFR RNTO SIZE\n"+
-		" STAT STOR STOU STRU SYST TYPE USER XCUP XCWD XMKD XPWD XRMD\n"+
+		" HELP HOST LIST MDTM MFMT MKD  MLSD MLST MODE NLST NOOP OPTS\n"+
+		" PASS PASV PBSZ PORT PROT PWD  QUIT REST RETR RMD  RNFR RNTO\n"+
+		" SIZE STAT STOR STOU STRU SYST TYPE USER XCUP XCWD XMKD XPWD\n"+
+		" XRMD\n"+
 		"214 Help OK.")
 	c.expect("OPTS UTF8 ON", "200 Always in UTF8 mode.")
 	c.expect("OPTS UTF8 OFF", "501 Option not understood.")
 	c.expect("OPTS FOO", "501 Option not understood.")
 	c.expect("OPTS", "501 Syntax error in parameters or arguments.")
 	c.expect("OPTS MLST size;Type;bogus;", "200 MLST OPTS size;type;")
-	c.expect("FEAT", "211-Features:\n EPRT\n EPSV\n MDTM\n MFMT\n MLST type*;size*;modify;perm;unique;\n PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\n211 End")
+	c.expect("FEAT", "211-Features:\n EPRT\n EPSV\n HOST\n MDTM\n MFMT\n MLST type*;size*;modify;perm;unique;\n PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\n211 End")
 	c.expect("OPTS MLST", "200 MLST OPTS")
 	c.login()
 	c.expect("STAT", "211-FTP server status:\n     Connected to 127.0.0.1\n     Logged in as user\n     TYPE: ASCII\n     Data protection: Clear\n211 End of status")

@@ -4,7 +4,8 @@
 // A Server listens on a loopback port, serves a file tree (in memory by
 // default, or a directory on disk), and speaks the commands of RFC 959,
 // RFC 2228/4217 (AUTH TLS, PBSZ, PROT, CCC), RFC 2389 (FEAT, OPTS),
-// RFC 2428 (EPSV, EPRT) and RFC 3659 (SIZE, MDTM, REST, MLST, MLSD), with
+// RFC 2428 (EPSV, EPRT), RFC 3659 (SIZE, MDTM, REST, MLST, MLSD) and
+// RFC 7151 (HOST, recorded by [Server.VirtualHosts]), with
 // reply texts modelled on vsftpd. Explicit FTPS ([Server.StartTLS]) and
 // implicit FTPS ([Server.StartImplicitTLS]) are both available, and data
 // connections can be required to resume the control connection's TLS
@@ -140,6 +141,7 @@ type Server struct {
 	mu        sync.Mutex
 	conns     map[io.Closer]struct{}
 	commands  []string
+	hosts     []string
 	transfers []Transfer
 	faults    []*faultState
 	nextID    int
@@ -334,6 +336,21 @@ func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.commands...)
+}
+
+// VirtualHosts returns the host names clients selected with HOST (RFC
+// 7151), in the order received, across all sessions. The server accepts
+// any name before USER, and serves the same files for all of them.
+func (s *Server) VirtualHosts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.hosts...)
+}
+
+func (s *Server) logHost(name string) {
+	s.mu.Lock()
+	s.hosts = append(s.hosts, name)
+	s.mu.Unlock()
 }
 
 func (s *Server) logCommand(line string) {

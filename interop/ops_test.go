@@ -58,7 +58,9 @@ var ops = []op{
 	{"passive (EPSV)", opEpsv},
 	{"active (PORT)", opActive},
 	{"550 missing file -> ErrPerm", opErrors},
+	{"HOST (RFC 7151) before login", opHost},
 	{"close mid-RETR (ABOR)", opAbort},
+	{"FS: read interrupted by another call (ABOR + REST)", opFSInterleave},
 	{"QUIT", opQuit},
 }
 
