@@ -554,6 +554,9 @@ func TestProxyBadURL(t *testing.T) {
 		if !errors.Is(err, ErrProxyURL) {
 			t.Errorf("%s: err = %v, want ErrProxyURL", u, err)
 		}
+		if err != nil && (strings.Contains(err.Error(), "connect") || pu.User != nil && !strings.Contains(err.Error(), "xxxxx")) {
+			t.Errorf("%s: error text %q", u, err)
+		}
 	}
 }
 
@@ -692,4 +695,37 @@ func FuzzConnectReply(f *testing.F) {
 			t.Fatalf("untyped error %v", err)
 		}
 	})
+}
+
+// With TrustPASVAddress, data connections go to the host of the 227
+// reply (ftptest announces 127.0.0.1), not to the name given to Dial.
+func TestProxyTrustPASV(t *testing.T) {
+	srv := ftptest.NewServer()
+	defer srv.Close()
+	px := startProxy(t, true, "", "")
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	ctx := context.Background()
+	for _, trust := range []bool{false, true} {
+		d := Dialer{Timeout: 5 * time.Second, Proxy: px.url("", ""), TrustPASVAddress: trust}
+		c, err := d.Dial(ctx, net.JoinHostPort("localhost", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Nlst(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		tg := px.Targets()
+		h, _, _ := net.SplitHostPort(tg[len(tg)-1])
+		want := "localhost"
+		if trust {
+			want = "127.0.0.1"
+		}
+		if h != want {
+			t.Errorf("trust=%v: data connection to %q, want host %q", trust, tg[len(tg)-1], want)
+		}
+	}
 }
