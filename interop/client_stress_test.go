@@ -376,10 +376,10 @@ func TestInteropClientStress(t *testing.T) {
 					now := map[int]bool{}
 					both := 0
 					for _, p := range conns {
-						now[p] = true
-						if prev[p] {
+						if !now[p] && prev[p] {
 							both++
 						}
+						now[p] = true
 					}
 					prev = now
 					if int64(both) > peak.Load() {
