@@ -720,7 +720,7 @@ func (c *Client) Remove(ctx context.Context, path string) error {
 			return err
 		}
 		_, rerr := cn.Rmd(ctx, p)
-		if rerr == nil || !isReplyErr(rerr) {
+		if rerr == nil || !isReplyErr(rerr) || isTransient(rerr) {
 			return rerr
 		}
 		// Both refused: say why with the reply that fits what path is.
