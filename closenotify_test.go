@@ -18,6 +18,10 @@ import (
 const noSize = "150 Opening BINARY mode data connection."
 
 func newNoCloseNotifyServer(t *testing.T, f ftptest.Fault) (*ftptest.Server, *ftp.FTPS, []byte) {
+	return newNoCloseNotifyServerMode(t, f, false)
+}
+
+func newNoCloseNotifyServerMode(t *testing.T, f ftptest.Fault, active bool) (*ftptest.Server, *ftp.FTPS, []byte) {
 	t.Helper()
 	srv := newTLSServer(t, false)
 	data := bytes.Repeat([]byte("0123456789abcdef\n"), 4096)
@@ -29,7 +33,7 @@ func newNoCloseNotifyServer(t *testing.T, f ftptest.Fault) (*ftptest.Server, *ft
 	}
 	f.NoCloseNotify = true
 	srv.AddFault(f)
-	return srv, dialFTPS(t, srv, &ftp.Dialer{TLSConfig: srv.TLSConfig()}), data
+	return srv, dialFTPS(t, srv, &ftp.Dialer{TLSConfig: srv.TLSConfig(), Active: active}), data
 }
 
 // stillInStep checks that the Conn is usable after the failed transfer:
@@ -47,13 +51,17 @@ func stillInStep(t *testing.T, srv *ftptest.Server, f *ftp.FTPS, want []byte) {
 }
 
 func TestNoCloseNotifyRetrBinary(t *testing.T) {
-	srv, f, data := newNoCloseNotifyServer(t, ftptest.Fault{Command: "RETR", Prelim: noSize})
-	var buf bytes.Buffer
-	_, err := f.RetrBinary(tlsCtx(t), "RETR f.bin", &buf)
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "close_notify") {
-		t.Fatalf("RetrBinary without close_notify: %v, want io.ErrUnexpectedEOF", err)
+	for _, active := range []bool{false, true} {
+		t.Run(map[bool]string{false: "passive", true: "active"}[active], func(t *testing.T) {
+			srv, f, data := newNoCloseNotifyServerMode(t, ftptest.Fault{Command: "RETR", Prelim: noSize}, active)
+			var buf bytes.Buffer
+			_, err := f.RetrBinary(tlsCtx(t), "RETR f.bin", &buf)
+			if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "close_notify") {
+				t.Fatalf("RetrBinary without close_notify: %v, want io.ErrUnexpectedEOF", err)
+			}
+			stillInStep(t, srv, f, data)
+		})
 	}
-	stillInStep(t, srv, f, data)
 }
 
 func TestNoCloseNotifyRetrBlocks(t *testing.T) {

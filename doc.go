@@ -30,7 +30,9 @@
 // It implements RFC 959 (FTP), RFC 2228 (security extensions: AUTH, PBSZ,
 // PROT, CCC), RFC 2389 (FEAT and OPTS), RFC 2428 (EPSV and EPRT for IPv6),
 // RFC 3659 (SIZE, MDTM, REST in stream mode, MLST and MLSD), RFC 4217
-// (FTP over TLS) and RFC 7151 (HOST).
+// (FTP over TLS) and RFC 7151 (HOST), and connects through SOCKS5 proxies
+// (RFC 1928, with RFC 1929 credentials) and HTTP CONNECT proxies
+// (Dialer.Proxy).
 //
 // The package depends on the standard library only.
 package ftp

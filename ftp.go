@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -129,6 +130,21 @@ type Dialer struct {
 	// transfer's final reply. Zero (the default) or a negative value
 	// sends none.
 	NoopInterval time.Duration
+
+	// Proxy, when not nil, is the proxy that the control connection and
+	// every passive data connection go through:
+	// "socks5://[user:password@]host:port" (SOCKS5, RFC 1928, with the
+	// username/password method of RFC 1929 when the URL has credentials;
+	// "socks5h" is the same), or "http://[user:password@]host:port" (an
+	// HTTP CONNECT tunnel, with Proxy-Authorization basic credentials when
+	// the URL has them). The port defaults to 1080. Host names are sent to
+	// the proxy unresolved. The connection to the proxy itself is opened
+	// with DialContext when set, else from LocalAddr. As with DialContext,
+	// passive data connections go to the host named in the address given
+	// to Dial unless TrustPASVAddress is set. Active mode cannot be used
+	// (ErrActiveProxy). A failure is a *ProxyError, whose text shows the
+	// URL with its password redacted. Nil (the default) connects directly.
+	Proxy *url.URL
 }
 
 // Dial connects to the FTP server at addr with a zero Dialer and reads its
@@ -151,6 +167,16 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	host, port := splitAddr(addr)
 	hostport := net.JoinHostPort(host, port)
 	c := newConn(d, host)
+	if d.Proxy != nil {
+		if d.Active {
+			return nil, ErrActiveProxy
+		}
+		p, err := newProxyConf(d.Proxy)
+		if err != nil {
+			return nil, err
+		}
+		c.proxy = p
+	}
 	if d.Host != "" {
 		// Refused before connecting: nothing is sent.
 		if err := c.checkCmd("HOST " + d.Host); err != nil {
@@ -167,7 +193,11 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 		_ = tc.SetNoDelay(true)
 	}
 	c.peerHost = host
-	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+	if c.proxy != nil {
+		// The socket's peer is the proxy: only an IP literal given to
+		// Dial tells the server's address.
+		c.peerIP = net.ParseIP(host)
+	} else if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.peerIP = ta.IP
 		if d.DialContext == nil {
 			c.peerHost = ta.IP.String()
@@ -275,6 +305,10 @@ func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Co
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
+	target := addr
+	if c.proxy != nil {
+		addr = c.proxy.addr
+	}
 	var nc net.Conn
 	var err error
 	if c.dialFn != nil {
@@ -282,6 +316,13 @@ func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Co
 	} else {
 		nd := net.Dialer{LocalAddr: laddr}
 		nc, err = nd.DialContext(ctx, "tcp", addr)
+	}
+	if c.proxy != nil {
+		if err != nil {
+			err = c.proxy.fail(target, 0, err)
+		} else {
+			nc, err = c.proxy.dial(ctx, nc, target)
+		}
 	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
@@ -316,6 +357,7 @@ type Conn struct {
 	peerIP   net.IP // control peer IP, nil when unknown
 	timeout  time.Duration
 	dialFn   func(ctx context.Context, network, addr string) (net.Conn, error)
+	proxy    *proxyConf // Dialer.Proxy, nil for none
 	enc      Encoding
 	maxLine  int
 	debugOut io.Writer

@@ -3,6 +3,8 @@ package ftp_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log"
 	"reflect"
 	"testing"
 	"time"
@@ -166,4 +168,27 @@ func TestFtptestHostAfterLogin(t *testing.T) {
 	if got := srv.VirtualHosts(); len(got) != 0 {
 		t.Fatalf("VirtualHosts = %q", got)
 	}
+}
+
+// ExampleDialer_host selects a virtual host with HOST (RFC 7151) before
+// logging in.
+func ExampleDialer_host() {
+	srv := ftptest.NewServer()
+	defer srv.Close()
+
+	ctx := context.Background()
+	d := &ftp.Dialer{Host: "ftp.example.com"}
+	c, err := d.Dial(ctx, srv.Addr) // sends HOST ftp.example.com
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(srv.Commands())
+	fmt.Println(srv.VirtualHosts())
+	// Output:
+	// [HOST ftp.example.com USER user PASS pass]
+	// [ftp.example.com]
 }

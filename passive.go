@@ -277,6 +277,9 @@ func (c *Conn) dialData(ctx context.Context, host string, port int) (net.Conn, e
 // local IP (or the data local address's IP), port 0, and announces it with
 // PORT (IPv4) or EPRT (IPv6) (ftplib makeport).
 func (c *Conn) makePort(ctx context.Context) (net.Listener, error) {
+	if c.proxy != nil {
+		return nil, ErrActiveProxy
+	}
 	local, ok := c.raw.LocalAddr().(*net.TCPAddr)
 	if ta, isTCP := c.dataLocalAddr.(*net.TCPAddr); isTCP && ta != nil && ta.IP != nil {
 		local, ok = ta, true

@@ -929,9 +929,14 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 	if abort || (!d.upload && !d.eof) {
 		d.aborted.Store(true)
 		d.reply, d.err = c.abortTransfer(d.raw)
-		if d.err == nil && d.netErr != nil && !abort {
-			// Read failed: the transfer did not complete.
-			d.err = d.withReply(d.netErr)
+		if d.netErr != nil && !abort {
+			// Read failed: the transfer did not complete, whatever the
+			// ABOR exchange gave.
+			if d.err != nil {
+				d.err = errors.Join(d.withReply(d.netErr), d.err)
+			} else {
+				d.err = d.withReply(d.netErr)
+			}
 		}
 		if abort {
 			err = d.err

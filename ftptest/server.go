@@ -141,6 +141,7 @@ type Server struct {
 	mu        sync.Mutex
 	conns     map[io.Closer]struct{}
 	commands  []string
+	handled   []string
 	hosts     []string
 	transfers []Transfer
 	faults    []*faultState
@@ -338,6 +339,18 @@ func (s *Server) Commands() []string {
 	return append([]string(nil), s.commands...)
 }
 
+// Handled returns every command line the server acted on, in order, across
+// all sessions, in the form Commands gives. It differs from Commands when a
+// session ends while the client is still sending: a line read after a fault
+// closed the connection (CloseAfterReply, CloseControl, ...) was received but
+// never acted on, so it is in Commands and not here. Tests that count how
+// often a command took effect use Handled.
+func (s *Server) Handled() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.handled...)
+}
+
 // VirtualHosts returns the host names clients selected with HOST (RFC
 // 7151), in the order received, across all sessions. The server accepts
 // any name before USER, and serves the same files for all of them.
@@ -350,6 +363,12 @@ func (s *Server) VirtualHosts() []string {
 func (s *Server) logHost(name string) {
 	s.mu.Lock()
 	s.hosts = append(s.hosts, name)
+	s.mu.Unlock()
+}
+
+func (s *Server) logHandled(line string) {
+	s.mu.Lock()
+	s.handled = append(s.handled, line)
 	s.mu.Unlock()
 }
 

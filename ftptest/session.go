@@ -366,6 +366,7 @@ func split(line string) (verb, arg string) {
 // handle runs one command line; it returns false when the session must
 // end.
 func (s *session) handle(m lineMsg) (keep bool) {
+	s.srv.logHandled(m.line)
 	if m.br != nil {
 		// The reader waits for AUTH or CCC to be done.
 		s.next = nil

@@ -2,6 +2,7 @@ package ftptest
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -254,4 +255,33 @@ func TestFaultGreeting421(t *testing.T) {
 	}
 	c := dial(t, s)
 	c.login()
+}
+
+// TestHandledExcludesLinesAfterClose sends a command the server answers and
+// then closes on, together with one more line in the same write: the server
+// may read that line (Commands) but never acts on it (Handled).
+func TestHandledExcludesLinesAfterClose(t *testing.T) {
+	s := newServer(t, startPlain, nil)
+	s.WriteFile("a", []byte("data"))
+	s.AddFault(Fault{Command: "DELE", Nth: 1, CloseAfterReply: true})
+	c := dial(t, s)
+	c.login()
+	before := len(s.Handled())
+	c.conn.SetWriteDeadline(time.Now().Add(hang))
+	if _, err := io.WriteString(c.conn, "DELE a\r\nMKD after-close\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.reply(); !strings.HasPrefix(got, "250 ") {
+		t.Fatalf("DELE: %q", got)
+	}
+	c.eof()
+	if got := s.Handled()[before:]; len(got) != 1 || got[0] != "DELE a" {
+		t.Errorf("Handled after login = %q, want only DELE a", got)
+	}
+	if _, err := s.Stat("after-close"); err == nil {
+		t.Error("the line sent after the closing reply took effect")
+	}
+	if h, all := len(s.Handled()), len(s.Commands()); h > all {
+		t.Errorf("%d lines handled but only %d received", h, all)
+	}
 }

@@ -60,6 +60,7 @@ var ops = []op{
 	{"550 missing file -> ErrPerm", opErrors},
 	{"HOST (RFC 7151) before login", opHost},
 	{"close mid-RETR (ABOR)", opAbort},
+	{"FS: read interrupted by another call (ABOR + REST)", opFSInterleave},
 	{"QUIT", opQuit},
 }
 

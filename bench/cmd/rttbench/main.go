@@ -354,6 +354,12 @@ over the runs listed; the machine has 2 cores shared with other work.
 
 RTT per file = (median time − median login time) / files / RTT.
 
+The baseline runs this library's per-file RetrBinary loop; later runs use
+Conn.RetrMany (the runner's GetMany), whose next PASV goes out before the
+previous 226 is read. jlaffaye/ftp and ftplib do not resume the control
+connection's TLS session on data connections, so vsftpd with
+require_ssl_reuse refuses them (522).
+
 | RTT (measured) | server | client | library at | median | login | RTT/file | runs (s) |
 |---|---|---|---|---|---|---|---|
 `)
@@ -383,6 +389,34 @@ RTT per file = (median time − median login time) / files / RTT.
 		}
 		fmt.Fprintf(&b, "| %g ms (%.1f) | %s | %s | %s | %.2f s | %.2f s | **%.2f** | %s |\n",
 			r.RTTms, r.Measured, r.Server, r.Client, at, r.Median, r.LoginMed, r.PerFile, strings.Join(runs, ", "))
+	}
+	// This library, first and last run of each configuration.
+	type key struct {
+		rtt    float64
+		server string
+	}
+	first, last := map[key]Record{}, map[key]Record{}
+	var keys []key
+	for _, r := range all {
+		if r.Client != "ours" || r.Error != "" {
+			continue
+		}
+		k := key{r.RTTms, r.Server}
+		if _, ok := first[k]; !ok {
+			first[k] = r
+			keys = append(keys, k)
+		}
+		last[k] = r
+	}
+	if len(keys) > 0 {
+		b.WriteString("\nThis library, first and latest run: ")
+		var parts []string
+		for _, k := range keys {
+			f, l := first[k], last[k]
+			parts = append(parts, fmt.Sprintf("%s at %g ms: %.2f (%s) → %.2f (%s) RTT/file",
+				k.server, k.rtt, f.PerFile, f.Commit, l.PerFile, l.Commit))
+		}
+		b.WriteString(strings.Join(parts, "; ") + ".\n")
 	}
 	b.WriteString("\n" + endMark)
 	return b.String()
