@@ -558,20 +558,41 @@ func (c *Client) Stat(ctx context.Context, path string) (Entry, error) {
 // ReadDir returns the entries of the directory path, sorted by name, as
 // [Conn.ReadDir] lists them (MLSD, or LIST), without "." and "..". A
 // missing directory is an error matching fs.ErrNotExist, even on servers
-// that list it as empty; a file is an error too.
+// that list it as empty; a file is an error too. As with Conn.ReadDir, an
+// entry whose name is not one path element is left out and reported by a
+// [*NameError] (Dir is path as given) joined into the error returned with
+// the other entries.
 func (c *Client) ReadDir(ctx context.Context, path string) ([]Entry, error) {
+	entries, unsafe, err := c.listDir(ctx, path)
+	if len(unsafe) > 0 {
+		if pe, ok := err.(*fs.PathError); ok {
+			err = &fs.PathError{Op: pe.Op, Path: pe.Path, Err: joinErr(pe.Err, unsafe)}
+		} else {
+			err = pathErr("readdir", path, joinErr(err, unsafe))
+		}
+	}
+	return entries, err
+}
+
+// listDir is ReadDir with the entries left out for their names apart from
+// the other errors (the entries and names are those of the last try).
+func (c *Client) listDir(ctx context.Context, path string) ([]Entry, nameErrors, error) {
 	var entries []Entry
+	var unsafe nameErrors
 	err := c.with(ctx, "readdir", path, func(cn *Conn) error {
 		p := c.abs(path)
 		var err error
 		var mlsd bool
-		entries, mlsd, err = cn.readDir(ctx, p)
+		entries, unsafe, mlsd, err = cn.listDir(ctx, p)
+		for _, ne := range unsafe {
+			ne.Dir = path // as the caller named it
+		}
 		if err != nil {
 			return missing(ctx, cn, p, err)
 		}
 		_, base := splitPath(p)
 		check := len(entries) == 0 || (!mlsd && len(entries) == 1 && !entries[0].IsDir() && entries[0].Name == base)
-		if !check || base == "/" || base == "." || base == ".." {
+		if len(unsafe) > 0 || !check || base == "/" || base == "." || base == ".." {
 			return nil
 		}
 		// An empty listing may be a missing directory, and a listing of
@@ -587,7 +608,7 @@ func (c *Client) ReadDir(ctx context.Context, path string) ([]Entry, error) {
 		}
 		return nil
 	})
-	return entries, err
+	return entries, unsafe, err
 }
 
 // Size returns the size in bytes of the file path (SIZE, after TYPE I, so
@@ -720,7 +741,7 @@ func (c *Client) Remove(ctx context.Context, path string) error {
 			return err
 		}
 		_, rerr := cn.Rmd(ctx, p)
-		if rerr == nil || !isReplyErr(rerr) {
+		if rerr == nil || !isReplyErr(rerr) || isTransient(rerr) {
 			return rerr
 		}
 		// Both refused: say why with the reply that fits what path is.

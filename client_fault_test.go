@@ -531,6 +531,16 @@ func TestIsTransient(t *testing.T) {
 		{errClientClosed, false},
 		{permanent{io.EOF}, false},
 		{newError(ErrProto, "garbage"), false},
+		// A listing cut with its control connection: the control's EOF
+		// joined with the truncated line's parse error.
+		{fmt.Errorf("%w (and %w)", fmt.Errorf("ftp: reading reply: %w", io.EOF), parseErr("MLSx", "type=fil", "cut")), true},
+		{fmt.Errorf("%w (and %w)", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, parseErr("Unix", "-rw", "cut")), true},
+		{fmt.Errorf("%w (and %w)", parseErr("MLSx", "x", "bad"), net.ErrClosed), true},
+		// Protocol errors on a connection that still works.
+		{parseErr("MLSx", "type=fil", "no name"), false},
+		{fmt.Errorf("%w (and %w)", parseErr("MLSx", "x", "bad"), parseErr("MLSx", "y", "bad")), false},
+		{fmt.Errorf("%w (and %w)", parseErr("MLSx", "x", "bad"), nameErrors{&NameError{Dir: "/d", Entry: Entry{Name: "a/b"}}}), false},
+		{ErrLineTooLong, false},
 		{context.Canceled, false},
 	} {
 		if got := isTransient(tt.err); got != tt.want {

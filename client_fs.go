@@ -270,47 +270,20 @@ func (w *fileWriter) Close() error {
 // reading a directory are given to fn, as fs.WalkDir does; Walk returns
 // the error fn returns, other than fs.SkipDir and fs.SkipAll. A root
 // holding CR or LF is refused (ErrIllegalNewline) without calling fn.
-func (c *Client) Walk(ctx context.Context, root string, fn func(path string, e Entry, err error) error) error {
+//
+// Walk has the bounds of [Conn.Walk]: an entry left out for its name is
+// given to fn with its directory as a [*NameError], once per entry; a
+// directory DefaultMaxDepth levels below root (or as [MaxDepth] says),
+// or one whose unique fact is that of a directory above it, is given to
+// fn a second time with an error wrapping ErrTooDeep or ErrCycle and is
+// not read.
+func (c *Client) Walk(ctx context.Context, root string, fn func(path string, e Entry, err error) error, opts ...WalkOption) error {
 	if err := checkPath(root); err != nil {
 		return pathErr("walk", root, err)
 	}
+	w := newWalker(fn, opts, c.listDir)
 	e, err := c.Stat(ctx, root)
-	if err != nil {
-		err = fn(root, Entry{}, err)
-	} else {
-		err = c.walk(ctx, root, e, fn)
-	}
-	if err == fs.SkipDir || err == fs.SkipAll {
-		return nil
-	}
-	return err
-}
-
-func (c *Client) walk(ctx context.Context, p string, e Entry, fn func(string, Entry, error) error) error {
-	if err := fn(p, e, nil); err != nil || !e.IsDir() {
-		if err == fs.SkipDir && e.IsDir() {
-			err = nil
-		}
-		return err
-	}
-	entries, err := c.ReadDir(ctx, p)
-	if err != nil {
-		if err = fn(p, e, err); err != nil {
-			if err == fs.SkipDir {
-				err = nil
-			}
-			return err
-		}
-	}
-	for _, child := range entries {
-		if err := c.walk(ctx, joinPath(p, child.Name), child, fn); err != nil {
-			if err == fs.SkipDir {
-				break
-			}
-			return err
-		}
-	}
-	return nil
+	return w.run(ctx, root, e, err)
 }
 
 // FS returns the server's files, from the Client's directory (the login

@@ -21,8 +21,10 @@ const (
 // isTransient reports whether err is a failure of the connection that a
 // fresh connection may not have: a network error (dial, reset, timeout,
 // end of stream), a closed or broken control connection, or a 421, 425 or
-// 426 reply. Other replies, certificate and TLS protocol failures, and the
-// client's own refusals are not.
+// 426 reply. An error that joins such a failure with a protocol error (a
+// listing cut with its control connection) is transient too. Other
+// replies, protocol errors on a connection that still works, certificate
+// and TLS protocol failures, and the client's own refusals are not.
 func isTransient(err error) bool {
 	if err == nil {
 		return false
@@ -51,9 +53,19 @@ func isTransient(err error) bool {
 		var ne net.Error
 		return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
 	}
-	if errors.Is(err, ErrProto) || errors.Is(err, ErrReply) || errors.Is(err, ErrLineTooLong) {
-		return false
+	// A broken connection first: a listing cut together with its control
+	// connection joins the control's EOF with the truncated line's
+	// *ParseError, and the EOF is what makes it worth another try.
+	if brokenConn(err) {
+		return true
 	}
+	// A protocol error on a connection that still works is not.
+	return false
+}
+
+// brokenConn reports whether err, or any error joined into it, is a
+// network failure or a closed or broken connection.
+func brokenConn(err error) bool {
 	var ne net.Error
 	switch {
 	case errors.As(err, &ne),

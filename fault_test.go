@@ -656,16 +656,21 @@ func TestFaultListingStalls(t *testing.T) {
 					}
 				}
 				srv.AddFault(ftptest.Fault{Command: "MLSD", StallData: true, CutAfter: 500})
+				// The bound must leave room for the data connection's TLS
+				// handshake on a loaded machine: the entries before the
+				// stall have to arrive first.
+				const bound = time.Second
 				d := &Dialer{}
-				ctx := ctxT(t)
-				if byCtx {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
-					defer cancel()
-				} else {
-					d.Timeout = 300 * time.Millisecond
+				if !byCtx {
+					d.Timeout = bound
 				}
 				c := dialFault(t, srv, e, d)
+				ctx := ctxT(t)
+				if byCtx { // started after the dial and login, which it does not cover
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, bound)
+					defer cancel()
+				}
 				n := 0
 				var err error
 				for _, ierr := range c.Mlsd(ctx, "/") {
@@ -703,16 +708,16 @@ func TestFaultKeepAliveAbort(t *testing.T) {
 				srv := newFaultServer(t, e)
 				srv.AddFault(ftptest.Fault{Command: e.cmd(), StallData: true, CutAfter: 10000})
 				d := &Dialer{NoopInterval: 20 * time.Millisecond}
-				ctx := ctxT(t)
-				switch how {
-				case "timeout":
+				if how == "timeout" {
 					d.Timeout = 300 * time.Millisecond
-				case "ctx":
+				}
+				c := dialFault(t, srv, e, d)
+				ctx := ctxT(t)
+				if how == "ctx" { // started after the dial and login
 					var cancel context.CancelFunc
 					ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
 					defer cancel()
 				}
-				c := dialFault(t, srv, e, d)
 				var err error
 				if how == "writer" {
 					// The writer fails once NOOPs have been sent.

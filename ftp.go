@@ -142,8 +142,9 @@ type Dialer struct {
 	// with DialContext when set, else from LocalAddr. As with DialContext,
 	// passive data connections go to the host named in the address given
 	// to Dial unless TrustPASVAddress is set. Active mode cannot be used
-	// (ErrActiveProxy). A failure is a *ProxyError, whose text shows the
-	// URL with its password redacted. Nil (the default) connects directly.
+	// (ErrActiveProxy), and Conn.RemoteAddr reports the proxy's address.
+	// A failure is a *ProxyError, whose text shows the URL with its
+	// password redacted. Nil (the default) connects directly.
 	Proxy *url.URL
 }
 
@@ -1009,7 +1010,7 @@ func (c *Conn) Welcome() string {
 func (c *Conn) LastResp() string { return c.lastResp }
 
 // RemoteAddr returns the address of the server's end of the control
-// connection.
+// connection: through Dialer.Proxy, the proxy's address.
 func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
 
 // LocalAddr returns the address of the local end of the control

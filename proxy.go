@@ -49,7 +49,8 @@ var (
 type ProxyError struct {
 	// Proxy is the proxy URL with its password replaced by "xxxxx".
 	Proxy string
-	// Addr is the "host:port" the proxy was asked to connect to.
+	// Addr is the "host:port" the proxy was asked to connect to, empty
+	// for an ErrProxyURL found before connecting.
 	Addr string
 	// Code is the SOCKS5 reply code or the HTTP status of a refusal, or
 	// 0 when the proxy gave none.
@@ -59,9 +60,14 @@ type ProxyError struct {
 	Err error
 }
 
-// Error returns "ftp: proxy URL: connect ADDR: cause".
+// Error returns "ftp: proxy URL: connect ADDR: cause", without
+// "connect ADDR" when Addr is empty.
 func (e *ProxyError) Error() string {
-	return "ftp: proxy " + e.Proxy + ": connect " + e.Addr + ": " + e.Err.Error()
+	s := "ftp: proxy " + e.Proxy + ": "
+	if e.Addr != "" {
+		s += "connect " + e.Addr + ": "
+	}
+	return s + e.Err.Error()
 }
 
 // Unwrap returns Err.

@@ -554,6 +554,9 @@ func TestProxyBadURL(t *testing.T) {
 		if !errors.Is(err, ErrProxyURL) {
 			t.Errorf("%s: err = %v, want ErrProxyURL", u, err)
 		}
+		if err != nil && (strings.Contains(err.Error(), "connect") || pu.User != nil && !strings.Contains(err.Error(), "xxxxx")) {
+			t.Errorf("%s: error text %q", u, err)
+		}
 	}
 }
 
@@ -591,4 +594,138 @@ func FuzzSOCKS5Reply(f *testing.F) {
 			t.Fatalf("accepted %x: code %d, used %d, want %d", data, code, used, want)
 		}
 	})
+}
+
+// FTPS through each proxy: the TLS handshakes run inside the tunnels, the
+// data connections resume the control connection's session, and the
+// server name checked is the one given to Dial.
+func TestProxyFTPS(t *testing.T) {
+	for _, http := range []bool{false, true} {
+		srv := ftptest.NewUnstartedServer()
+		srv.RequireSessionReuse = true
+		srv.StartTLS()
+		defer srv.Close()
+		if err := srv.WriteFile("s.txt", []byte("secret data")); err != nil {
+			t.Fatal(err)
+		}
+		px := startProxy(t, http, "", "")
+		ctx := context.Background()
+		d := Dialer{Timeout: 5 * time.Second, Proxy: px.url("", ""), TLSConfig: srv.TLSConfig()}
+		f, err := d.DialFTPS(ctx, srv.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Login(ctx, "user", "pass", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.ProtP(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if _, err := f.RetrBinary(ctx, "RETR s.txt", &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != "secret data" {
+			t.Fatalf("http=%v: got %q", http, got.String())
+		}
+		if n := len(px.Targets()); n != 2 {
+			t.Errorf("http=%v: %d tunnels, want 2", http, n)
+		}
+	}
+}
+
+// A Client's pooled connections all go through the proxy.
+func TestProxyClient(t *testing.T) {
+	srv := ftptest.NewServer()
+	defer srv.Close()
+	if err := srv.WriteFile("a.txt", []byte("pooled")); err != nil {
+		t.Fatal(err)
+	}
+	px := startProxy(t, false, "pu", "pw")
+	cl := &Client{Addr: srv.Addr, User: "user", Password: "pass",
+		Dialer: &Dialer{Timeout: 5 * time.Second, Proxy: px.url("pu", "pw")}}
+	defer cl.Close()
+	rc, err := cl.Open(context.Background(), "a.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rc)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || string(b) != "pooled" {
+		t.Fatalf("ReadFile: %q %v", b, err)
+	}
+	if n := len(px.Targets()); n < 2 {
+		t.Errorf("%d tunnels, want the control and a data connection", n)
+	}
+}
+
+func FuzzConnectReply(f *testing.F) {
+	f.Add([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+	f.Add([]byte("HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n"))
+	f.Add([]byte("HTTP/1.1 502 Bad Gateway\n\n"))
+	f.Add([]byte("HTTP/1.1 200\r\n\r\n220 welcome\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bytes.NewReader(data)
+		head, err := readHTTPHead(r)
+		if err != nil {
+			if !errors.Is(err, ErrProxyProto) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if len(head) > maxProxyHeader || !bytes.HasPrefix(data, head) ||
+			!(bytes.HasSuffix(head, []byte("\r\n\r\n")) || bytes.HasSuffix(head, []byte("\n\n"))) {
+			t.Fatalf("head %q of %q", head, data)
+		}
+		// Nothing after the head was consumed.
+		if r.Len() != len(data)-len(head) {
+			t.Fatalf("read %d bytes past the head", len(data)-len(head)-r.Len())
+		}
+		code, err := parseConnectStatus(head)
+		switch {
+		case err == nil:
+			if code < 200 || code > 299 {
+				t.Fatalf("accepted status %d", code)
+			}
+		case errors.Is(err, ErrProxyProto), errors.Is(err, ErrProxyRefused), errors.Is(err, ErrProxyAuth):
+		default:
+			t.Fatalf("untyped error %v", err)
+		}
+	})
+}
+
+// With TrustPASVAddress, data connections go to the host of the 227
+// reply (ftptest announces 127.0.0.1), not to the name given to Dial.
+func TestProxyTrustPASV(t *testing.T) {
+	srv := ftptest.NewServer()
+	defer srv.Close()
+	px := startProxy(t, true, "", "")
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	ctx := context.Background()
+	for _, trust := range []bool{false, true} {
+		d := Dialer{Timeout: 5 * time.Second, Proxy: px.url("", ""), TrustPASVAddress: trust}
+		c, err := d.Dial(ctx, net.JoinHostPort("localhost", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Nlst(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		tg := px.Targets()
+		h, _, _ := net.SplitHostPort(tg[len(tg)-1])
+		want := "localhost"
+		if trust {
+			want = "127.0.0.1"
+		}
+		if h != want {
+			t.Errorf("trust=%v: data connection to %q, want host %q", trust, tg[len(tg)-1], want)
+		}
+	}
 }

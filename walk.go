@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// DefaultMaxDepth is how many levels below its root [Conn.Walk] reads
-// unless told otherwise with [MaxDepth], and how deep a directory the
-// fs.FS of [Conn.FS] lists: enough for any real tree, and a bound on a
+// DefaultMaxDepth is how many levels below its root [Conn.Walk] and
+// [Client.Walk] read unless told otherwise with [MaxDepth], and how deep a
+// directory the fs.FS of [Conn.FS] lists: enough for any real tree, and a bound on a
 // server whose every directory holds another.
 const DefaultMaxDepth = 256
 
@@ -27,7 +27,7 @@ var (
 	ErrCycle = errors.New("ftp: directory cycle")
 )
 
-// A WalkOption changes how [Conn.Walk] walks.
+// A WalkOption changes how [Conn.Walk] and [Client.Walk] walk.
 type WalkOption func(*walkOpts)
 
 type walkOpts struct {
@@ -77,14 +77,39 @@ func MaxDepth(n int) WalkOption {
 // the error fn returned, other than fs.SkipDir or fs.SkipAll; errors from
 // the server are given to fn, not returned.
 func (c *Conn) Walk(ctx context.Context, root string, fn func(path string, e Entry, err error) error, opts ...WalkOption) error {
+	w := newWalker(fn, opts, func(ctx context.Context, dir string) ([]Entry, nameErrors, error) {
+		entries, unsafe, _, err := c.listDir(ctx, dir)
+		return entries, unsafe, err
+	})
+	e, err := c.stat(ctx, root)
+	return w.run(ctx, root, e, err)
+}
+
+// walker is the state of one Walk, of a Conn or a Client.
+type walker struct {
+	// list reads a directory: its entries, those left out for their
+	// names, and any other error.
+	list  func(ctx context.Context, dir string) ([]Entry, nameErrors, error)
+	fn    func(string, Entry, error) error
+	max   int               // depth not read; < 0: no bound
+	above map[string]string // unique fact → path, for the directories being read
+}
+
+// newWalker returns a walker calling fn, reading directories with list,
+// with the options opts.
+func newWalker(fn func(string, Entry, error) error, opts []WalkOption, list func(context.Context, string) ([]Entry, nameErrors, error)) *walker {
 	o := walkOpts{maxDepth: DefaultMaxDepth}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	w := &walker{c: c, fn: fn, max: o.maxDepth, above: map[string]string{}}
-	e, err := c.stat(ctx, root)
+	return &walker{list: list, fn: fn, max: o.maxDepth, above: map[string]string{}}
+}
+
+// run walks the tree rooted at root, whose entry is e, or gives fn the
+// error err that stat of the root gave; it returns what Walk returns.
+func (w *walker) run(ctx context.Context, root string, e Entry, err error) error {
 	if err != nil {
-		err = fn(root, Entry{}, err)
+		err = w.fn(root, Entry{}, err)
 	} else {
 		err = w.walk(ctx, root, e, 0)
 	}
@@ -92,14 +117,6 @@ func (c *Conn) Walk(ctx context.Context, root string, fn func(path string, e Ent
 		return nil
 	}
 	return err
-}
-
-// walker is the state of one Walk.
-type walker struct {
-	c     *Conn
-	fn    func(string, Entry, error) error
-	max   int               // depth not read; < 0: no bound
-	above map[string]string // unique fact → path, for the directories being read
 }
 
 // walk visits p, whose entry is e, depth levels below the root, and below
@@ -124,7 +141,7 @@ func (w *walker) walk(ctx context.Context, p string, e Entry, depth int) error {
 		}
 		return nil
 	}
-	entries, unsafe, _, err := w.c.listDir(ctx, p)
+	entries, unsafe, err := w.list(ctx, p)
 	for _, ne := range unsafe {
 		if ferr := w.fn(p, e, ne); ferr != nil {
 			if ferr == fs.SkipDir {

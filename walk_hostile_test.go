@@ -41,6 +41,10 @@ func (ls listingServer) start(t *testing.T) *fakeServer {
 				} else {
 					s.send("211-Features:", " SIZE", "211 End")
 				}
+			case "USER": // for a Client
+				s.send("331 password")
+			case "PASS":
+				s.send("230 in")
 			case "PWD":
 				s.send(`257 "/" is the current directory`)
 			case "TYPE":

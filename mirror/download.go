@@ -43,6 +43,9 @@ func Download(ctx context.Context, c *ftp.Client, remoteDir, localDir string, op
 	return r.wait()
 }
 
+// maxBatch is the most files downloaded in one batch.
+const maxBatch = 32
+
 // down is one Download.
 type down struct {
 	*run
@@ -134,12 +137,22 @@ func (d *down) dir(rel string, entries []ftp.Entry, names []*ftp.NameError, list
 			os.Remove(filepath.Join(ldir, t))
 		}
 	}
-	for _, e := range files {
-		e := e
-		p := relJoin(rel, e.Name)
-		le := localBy[e.Name]
-		tmps := byOwner[e.Name]
-		d.push(false, func() { d.file(p, e, le, tmps) })
+	// Files go in batches (one connection each, see batch) small enough
+	// to keep every worker busy.
+	size := min(max((len(files)+d.workers()-1)/d.workers(), 1), maxBatch)
+	for len(files) > 0 {
+		n := min(size, len(files))
+		var jobs []job
+		for _, e := range files[:n] {
+			jobs = append(jobs, job{rel: relJoin(rel, e.Name), e: e, le: localBy[e.Name], tmps: byOwner[e.Name]})
+		}
+		files = files[n:]
+		if len(jobs) == 1 {
+			j := jobs[0]
+			d.push(false, func() { d.file(j.rel, j.e, j.le, j.tmps) })
+		} else {
+			d.push(false, func() { d.batch(jobs) })
+		}
 	}
 	if !d.opts.Delete || !canDelete {
 		return
@@ -212,92 +225,232 @@ func (d *down) mkdir(rel string, le fs.DirEntry) bool {
 }
 
 // remoteTime returns the modification time of the remote file e: MLSD's
-// modify fact, else MDTM, else the LIST time. exact is false for a LIST
-// time.
-func (d *down) remoteTime(rel string, e ftp.Entry) (mt time.Time, exact bool) {
+// modify fact, else MDTM (asked with mdtm), else the LIST time.
+func remoteTime(e ftp.Entry, mdtm func() (time.Time, error)) time.Time {
 	if _, ok := e.Facts["modify"]; ok && !e.ModTime.IsZero() {
-		return e.ModTime, true
+		return e.ModTime
 	}
-	t, err := d.c.ModTime(d.ctx, d.remote(rel))
-	if err == nil && !t.IsZero() {
-		return t, true
+	if t, err := mdtm(); err == nil && !t.IsZero() {
+		return t
 	}
-	return e.ModTime, false
+	return e.ModTime
 }
 
-// file mirrors the remote file rel, listed as e; le is the local entry of
-// the same name (nil when none) and tmps the temporaries found for it.
-func (d *down) file(rel string, e ftp.Entry, le fs.DirEntry, tmps []string) {
+// plan is the transfer of one remote file into a local temporary.
+type plan struct {
+	rel, tp, lp string
+	size        int64
+	mt          time.Time
+	off         int64 // bytes the temporary already holds
+}
+
+// plan decides what to do with the remote file rel, listed as e (with a
+// known size); le is the local entry of the same name (nil when none) and
+// tmps the temporaries found for it. It returns nil when nothing is to be
+// transferred (up to date, dry run, or failed: reported).
+func (d *down) plan(rel string, e ftp.Entry, le fs.DirEntry, tmps []string, mdtm func() (time.Time, error)) *plan {
 	size := e.Size
-	if size < 0 {
-		n, err := d.c.Size(d.ctx, d.remote(rel))
-		if err != nil {
-			d.fail(rel, "download", err)
-			return
-		}
-		size = n
-	}
-	mt, _ := d.remoteTime(rel, e)
 	lp := d.local(rel)
 	if le != nil {
 		if le.Type()&fs.ModeSymlink != 0 {
 			d.fail(rel, "local", ErrLocalSymlink)
-			return
+			return nil
 		}
 		if le.IsDir() {
 			d.fail(rel, "download", errors.New("mirror: a local directory is in the way of a file"))
-			return
+			return nil
 		}
+	}
+	mt := remoteTime(e, mdtm)
+	if le != nil {
 		if fi, err := le.Info(); err == nil && fi.Mode().IsRegular() && fi.Size() == size &&
 			(mt.IsZero() || sameTime(fi.ModTime(), mt)) {
 			d.add(&d.res.Skipped, rel)
-			return
+			return nil
 		}
 	}
-	tmp := tmpName(e.Name, size, mt)
 	if d.opts.DryRun {
 		d.transferred(rel, 0, size)
-		return
+		return nil
 	}
+	tmp := tmpName(e.Name, size, mt)
 	tp := filepath.Join(filepath.Dir(lp), tmp)
-	var off int64
 	for _, t := range tmps {
 		if t != tmp {
 			os.Remove(filepath.Join(filepath.Dir(lp), t))
 		}
 	}
+	p := &plan{rel: rel, tp: tp, lp: lp, size: size, mt: mt}
 	if fi, err := os.Lstat(tp); err == nil {
 		if fi.Mode().IsRegular() && fi.Size() <= size {
-			off = fi.Size()
+			p.off = fi.Size()
 		} else if err := os.RemoveAll(tp); err != nil {
 			d.fail(rel, "local", err)
-			return
+			return nil
 		}
 	}
-	n, err := d.fetch(rel, tp, off, size)
+	return p
+}
+
+// file mirrors the remote file rel, listed as e; le is the local entry of
+// the same name (nil when none) and tmps the temporaries found for it.
+func (d *down) file(rel string, e ftp.Entry, le fs.DirEntry, tmps []string) {
+	if e.Size < 0 {
+		n, err := d.c.Size(d.ctx, d.remote(rel))
+		if err != nil {
+			d.fail(rel, "download", err)
+			return
+		}
+		e.Size = n
+	}
+	p := d.plan(rel, e, le, tmps, func() (time.Time, error) { return d.c.ModTime(d.ctx, d.remote(rel)) })
+	if p != nil {
+		d.transfer(p)
+	}
+}
+
+// transfer downloads p on its own (resuming its temporary) and puts it in
+// place.
+func (d *down) transfer(p *plan) {
+	n, err := d.fetch(p.rel, p.tp, p.off, p.size)
 	if err != nil {
-		if fi, serr := os.Lstat(tp); serr == nil && fi.Size() == 0 {
-			os.Remove(tp) // nothing to resume
+		if fi, serr := os.Lstat(p.tp); serr == nil && fi.Size() == 0 {
+			os.Remove(p.tp) // nothing to resume
 		}
-		d.fail(rel, "download", err)
+		d.fail(p.rel, "download", err)
 		return
 	}
-	if err := d.check(rel, tp, size); err != nil {
-		os.Remove(tp)
-		d.fail(rel, "verify", err)
+	d.finish(p, n)
+}
+
+// finish checks the complete temporary of p, gives it the remote time and
+// renames it into place; n is the bytes this run transferred.
+func (d *down) finish(p *plan, n int64) {
+	if err := d.check(p.rel, p.tp, p.size); err != nil {
+		os.Remove(p.tp)
+		d.fail(p.rel, "verify", err)
 		return
 	}
-	if !mt.IsZero() {
-		if err := os.Chtimes(tp, mt, mt); err != nil {
-			d.fail(rel, "chtimes", err)
+	if !p.mt.IsZero() {
+		if err := os.Chtimes(p.tp, p.mt, p.mt); err != nil {
+			d.fail(p.rel, "chtimes", err)
 			return
 		}
 	}
-	if err := os.Rename(tp, lp); err != nil {
-		d.fail(rel, "rename", err)
+	if err := os.Rename(p.tp, p.lp); err != nil {
+		d.fail(p.rel, "rename", err)
 		return
 	}
-	d.transferred(rel, n, size)
+	d.transferred(p.rel, n, p.size)
+}
+
+// job is a remote file waiting to be mirrored.
+type job struct {
+	rel  string
+	e    ftp.Entry
+	le   fs.DirEntry
+	tmps []string
+}
+
+// batch mirrors several files of one directory on one pooled connection:
+// their times (MDTM, when the listing has none) one after the other, then
+// the downloads with Conn.RetrMany, which saves a round trip per file.
+// Whatever the batch does not finish (a file to resume, a broken
+// transfer, no connection) is then done file by file, with the Client's
+// retries.
+func (d *down) batch(jobs []job) {
+	if _, err := d.abs(""); err != nil {
+		for _, j := range jobs {
+			d.file(j.rel, j.e, j.le, j.tmps)
+		}
+		return
+	}
+	done := make([]bool, len(jobs))
+	var later, complete []*plan
+	d.c.Do(d.ctx, func(cn *ftp.Conn) error {
+		var ps []*plan
+		var idx []int
+		for i, j := range jobs {
+			if j.e.Size < 0 {
+				continue // its size is asked for on its own
+			}
+			done[i] = true
+			ap, _ := d.abs(j.rel)
+			p := d.plan(j.rel, j.e, j.le, j.tmps, func() (time.Time, error) { return cn.ModTime(d.ctx, ap) })
+			switch {
+			case p == nil:
+			case p.off > 0:
+				later = append(later, p)
+			default:
+				ps = append(ps, p)
+				idx = append(idx, i)
+			}
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		files := make([]*os.File, len(ps))
+		defer func() {
+			for _, f := range files {
+				if f != nil {
+					f.Close()
+				}
+			}
+		}()
+		cmds := make([]string, len(ps))
+		for i, p := range ps {
+			ap, _ := d.abs(p.rel)
+			cmds[i] = "RETR " + ap
+		}
+		got, err := cn.RetrMany(d.ctx, cmds, func(i int) (io.Writer, error) {
+			f, err := os.OpenFile(ps[i].tp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+			if err != nil {
+				return nil, err
+			}
+			files[i] = f
+			return &countWriter{w: f, counter: &counter{r: d.run, path: ps[i].rel, size: ps[i].size}}, nil
+		})
+		for i, p := range ps {
+			if files[i] != nil {
+				if cerr := files[i].Close(); cerr != nil && i < got {
+					got = i
+				}
+				files[i] = nil
+			}
+			if i < got {
+				complete = append(complete, p)
+				continue
+			}
+			if i == got && err != nil && !transient(err) {
+				// The server refused this file: no use asking again.
+				if fi, serr := os.Lstat(p.tp); serr == nil && fi.Size() == 0 {
+					os.Remove(p.tp)
+				}
+				d.fail(p.rel, "download", err)
+				continue
+			}
+			later = append(later, p) // resumed from what arrived, if anything
+		}
+		return err
+	})
+	// Checks may need the Client (Verify): after the batch's connection
+	// is given back.
+	for _, p := range complete {
+		d.finish(p, p.size)
+	}
+	for i, j := range jobs {
+		if !done[i] {
+			d.file(j.rel, j.e, j.le, j.tmps)
+		}
+	}
+	for _, p := range later {
+		if fi, err := os.Lstat(p.tp); err == nil && fi.Mode().IsRegular() && fi.Size() <= p.size {
+			p.off = fi.Size()
+		} else {
+			p.off = 0
+		}
+		d.transfer(p)
+	}
 }
 
 // fetch downloads the remote file rel into the local temporary tp, from
@@ -334,19 +487,69 @@ func (d *down) resume(rel string, off int64, w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	err = d.c.Do(d.ctx, func(cn *ftp.Conn) error {
-		dc, err := cn.Retr(d.ctx, "RETR "+p, ftp.Rest(off))
-		if err != nil {
+	var total int64
+	lw := &lastWriter{w: w}
+	for attempt := 0; ; attempt++ {
+		var n int64
+		err = d.c.Do(d.ctx, func(cn *ftp.Conn) error {
+			dc, err := cn.Retr(d.ctx, "RETR "+p, ftp.Rest(off+total))
+			if err != nil {
+				return err
+			}
+			n, err = io.Copy(lw, dc)
+			if cerr := dc.Close(); err == nil {
+				err = cerr
+			}
 			return err
+		})
+		total += n
+		if err == nil || lw.err != nil || attempt >= d.retries() || !transient(err) || d.ctx.Err() != nil {
+			return total, err
 		}
-		n, err = io.Copy(w, dc)
-		if cerr := dc.Close(); err == nil {
-			err = cerr
+		select {
+		case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
+		case <-d.ctx.Done():
+			return total, err
 		}
-		return err
-	})
+	}
+}
+
+// lastWriter keeps the error of the writer it wraps, to tell a local
+// failure (not retried) from a network one.
+type lastWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (l *lastWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err != nil {
+		l.err = err
+	}
 	return n, err
+}
+
+// retries is how many times a transfer of the mirror's own (through
+// Client.Do) is tried again, following the Client's MaxRetries.
+func (r *run) retries() int {
+	switch n := r.c.MaxRetries; {
+	case n < 0:
+		return 0
+	case n == 0:
+		return ftp.DefaultMaxRetries
+	default:
+		return n
+	}
+}
+
+// transient reports whether err may not happen on a fresh connection:
+// anything but a refusal (a 5xx reply) or a malformed or unsafe command.
+func transient(err error) bool {
+	var fe *ftp.Error
+	if errors.As(err, &fe) {
+		return fe.Code < 500
+	}
+	return !errors.Is(err, ftp.ErrIllegalNewline)
 }
 
 // check makes sure the temporary tp holds the remote file rel: by checksum

@@ -287,7 +287,9 @@ func TestDownloadFaults(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	res, err := mirror.Download(ctx, c, "/", dir, mirror.Options{})
-	if !errors.Is(err, mirror.ErrIncomplete) || len(res.Failed) < 3 {
+	// Files a batch left broken are tried again on their own in the same
+	// run, so not every fault is a failure of the run.
+	if !errors.Is(err, mirror.ErrIncomplete) || len(res.Failed) < 1 {
 		t.Fatalf("first run: %v, %d failed", err, len(res.Failed))
 	}
 	// No partial file under a real name.
@@ -415,4 +417,23 @@ func TestDownloadCancel(t *testing.T) {
 		t.Fatalf("err %v, %d transferred", err, len(res.Transferred))
 	}
 	_ = bytes.MinRead
+}
+
+// TestDownloadOneConnection mirrors with a single connection and Verify:
+// the batches must not wait for a second connection.
+func TestDownloadOneConnection(t *testing.T) {
+	srv := serve(t, tree)
+	c := client(t, srv)
+	c.MaxConns = 1
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := mirror.Download(ctx, c, "/", dir, mirror.Options{Parallel: 4, Verify: true})
+	if err != nil || len(res.Transferred) != len(tree) {
+		t.Fatalf("%v: %d transferred", err, len(res.Transferred))
+	}
+	checkLocal(t, dir, tree, true)
+	if n := srv.MaxConcurrentConns(); n != 1 {
+		t.Errorf("%d connections at once", n)
+	}
 }

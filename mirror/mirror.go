@@ -182,6 +182,7 @@ type run struct {
 	lists   []func()
 	files   []func()
 	pending int
+	active  int // workers running
 	res     Result
 
 	progMu    sync.Mutex
@@ -245,18 +246,46 @@ func (r *run) push(list bool, fn func()) {
 	r.cond.Signal()
 }
 
-// wait runs the queued tasks with n workers until none is left, and returns
-// the result.
+// wait runs the queued tasks until none is left, and returns the result.
+//
+// One worker starts at once, on the connection that listed the root. Each
+// other worker first has the Client open a connection for it (Client.Do
+// with nothing to do) and starts once that is logged in, so that a task
+// never waits for a login while another connection is idle (logins can be
+// slow: PAM password hashing on the server). A login still under way when
+// the work is done is not waited for: its connection joins the Client's
+// pool when it completes.
 func (r *run) wait() (*Result, error) {
-	var wg sync.WaitGroup
-	for i := 0; i < r.workers(); i++ {
-		wg.Add(1)
+	warm, stop := context.WithCancel(r.ctx)
+	defer stop()
+	conns := r.c.MaxConns
+	if conns <= 0 {
+		conns = ftp.DefaultMaxConns
+	}
+	r.mu.Lock()
+	r.active = 1
+	r.mu.Unlock()
+	go r.runWorker()
+	for i := 1; i < min(r.workers(), conns); i++ {
 		go func() {
-			defer wg.Done()
-			r.worker()
+			if r.c.Do(warm, func(*ftp.Conn) error { return nil }) != nil {
+				return
+			}
+			r.mu.Lock()
+			if r.pending == 0 {
+				r.mu.Unlock()
+				return
+			}
+			r.active++
+			r.mu.Unlock()
+			r.runWorker()
 		}()
 	}
-	wg.Wait()
+	r.mu.Lock()
+	for r.pending > 0 || r.active > 0 {
+		r.cond.Wait()
+	}
+	r.mu.Unlock()
 	res := r.res
 	sort.Strings(res.Transferred)
 	sort.Strings(res.Skipped)
@@ -270,6 +299,15 @@ func (r *run) wait() (*Result, error) {
 		return &res, fmt.Errorf("%w: %d failed, the first: %w", ErrIncomplete, len(res.Failed), res.Failed[0])
 	}
 	return &res, nil
+}
+
+// runWorker runs a worker and counts it out when it ends.
+func (r *run) runWorker() {
+	r.worker()
+	r.mu.Lock()
+	r.active--
+	r.cond.Broadcast()
+	r.mu.Unlock()
 }
 
 func (r *run) worker() {

@@ -20,6 +20,11 @@
 // a password in the URL the login comes from ~/.netrc ($NETRC), else from
 // $FTP_PASSWORD (with $FTP_USER), else it is anonymous.
 //
+// Proxies come from $ftp_proxy ($ftps_proxy for ftps:// URLs), else
+// $all_proxy, lower case first, then upper case, as in curl: socks5:// or
+// http:// URLs (no scheme means http). $no_proxy (else $NO_PROXY) lists
+// the hosts reached directly ("*", names with their subdomains, IPs).
+//
 // get, put and mirror take --retries N: a broken transfer is retried on a
 // fresh connection and resumed where it broke; mirror takes --parallel N
 // to download N files at once. Both go through one pooled ftp.Client.

@@ -48,6 +48,13 @@ func (c *cli) dialer(t *target, o *options) (*ftp.Dialer, error) {
 		Debug:       int(o.verbose),
 		DebugOutput: c.stderr,
 	}
+	if c.getenv != nil {
+		proxy, _, err := proxyFor(c.getenv, t.Scheme, t.Host)
+		if err != nil {
+			return nil, err
+		}
+		d.Proxy = proxy
+	}
 	if t.TLS {
 		d.TLSConfig = &tls.Config{
 			ServerName:         t.Host,
