@@ -131,6 +131,15 @@ type Dialer struct {
 	// sends none.
 	NoopInterval time.Duration
 
+	// ListLocation is the time zone of the dates in LIST replies, which
+	// carry none: [Conn.List] reads them as wall-clock times there and
+	// gives Entry.ModTime in UTC. nil (the default) means UTC. The year
+	// of a Unix date printed without one is resolved against the
+	// client's clock read in this zone (there is no portable way to ask
+	// a server its time). EPLF times (seconds since 1970) and MLSD/MLST
+	// times (UTC by RFC 3659) are not affected.
+	ListLocation *time.Location
+
 	// Proxy, when not nil, is the proxy that the control connection and
 	// every passive data connection go through:
 	// "socks5://[user:password@]host:port" (SOCKS5, RFC 1928, with the
@@ -278,6 +287,7 @@ func newConn(d *Dialer, host string) *Conn {
 		trustPASV: d.TrustPASVAddress,
 		epsv:      d.EPSV,
 		noopEvery: d.NoopInterval,
+		listLoc:   d.ListLocation,
 	}
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
@@ -364,8 +374,9 @@ type Conn struct {
 	debugOut io.Writer
 	debugMu  sync.Mutex // debug output may come from the keepalive goroutine
 
-	noopEvery time.Duration // Dialer.NoopInterval
-	noops     int           // NOOPs sent during a transfer, replies not read yet
+	noopEvery time.Duration  // Dialer.NoopInterval
+	listLoc   *time.Location // Dialer.ListLocation
+	noops     int            // NOOPs sent during a transfer, replies not read yet
 
 	// Settings changed by the setters (not concurrently with calls).
 	debug         int

@@ -73,7 +73,8 @@ func (c *Conn) Mlsd(ctx context.Context, path string, facts ...string) iter.Seq2
 //
 // Nothing is sent until the loop starts; then TYPE A (unless in force)
 // and LIST. The current time is read once per listing, to resolve Unix
-// dates printed without a year. An OpenVMS entry whose name is alone on
+// dates printed without a year. LIST dates are read in
+// [Dialer.ListLocation] (UTC by default) and yielded in UTC. An OpenVMS entry whose name is alone on
 // its line is joined to the next line when that starts with blanks (the
 // entry's Raw is the two lines joined by one space). Blank lines, ls's
 // "total N" line and the OpenVMS and z/OS header lines are skipped; a line that cannot be parsed is yielded as (Entry{Raw: line},
@@ -88,9 +89,34 @@ func (c *Conn) List(ctx context.Context, path string) iter.Seq2[Entry, error] {
 			yield(Entry{}, err)
 			return
 		}
-		now := time.Now()
-		c.stream(ctx, cmd, func(line string) (Entry, error) { return ParseList(line, now) }, yield, &vmsJoiner{})
+		loc := c.listLoc
+		if loc == nil {
+			loc = time.UTC
+		}
+		// ParseList works in wall-clock times labelled UTC: now is the
+		// wall clock in loc, and the times parsed are moved to loc.
+		now := wallClock(time.Now(), loc)
+		parse := func(line string) (Entry, error) {
+			e, err := ParseList(line, now)
+			if err == nil && loc != time.UTC && !e.ModTime.IsZero() && e.Raw[0] != '+' {
+				e.ModTime = inZone(e.ModTime, loc)
+			}
+			return e, err
+		}
+		c.stream(ctx, cmd, parse, yield, &vmsJoiner{})
 	}
+}
+
+// wallClock returns the wall-clock time of t in loc, labelled UTC.
+func wallClock(t time.Time, loc *time.Location) time.Time {
+	w := t.In(loc)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+}
+
+// inZone reads the wall-clock time w (labelled UTC) in loc and returns
+// that instant in UTC.
+func inZone(w time.Time, loc *time.Location) time.Time {
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UTC()
 }
 
 func withArg(cmd, arg string) string {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Transcript tests for the streaming listings on the scripted fake server:
@@ -360,4 +361,53 @@ func TestListTranscriptVMS(t *testing.T) {
 		t.Errorf("fourth = %+v, want a *ParseError for the lone name at the end", out[3])
 	}
 	f.wait()
+}
+
+// TestListLocation: with Dialer.ListLocation, LIST dates are wall-clock
+// times in that zone (DOS, Unix with a year, and a year-less Unix date
+// whose year is resolved in the zone); EPLF times are absolute and stay.
+func TestListLocation(t *testing.T) {
+	zone := time.FixedZone("UTC+14", 14*3600)
+	// A year-less date of today's date in zone, which is tomorrow in UTC
+	// for part of each day: resolved in zone, it is this year's, never
+	// last year's.
+	today := time.Now().In(zone)
+	yearless := today.Format("Jan _2") + " 00:00"
+	data := "-rw-r--r-- 1 u g 5 Jan 02  2024 unix.txt\r\n" +
+		"01-02-24  03:04PM                 7 dos.txt\r\n" +
+		"-rw-r--r-- 1 u g 5 " + yearless + " today.txt\r\n" +
+		"+m824255902,r,s3,\teplf.txt\r\n"
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE A", "200 ascii")
+		ln := s.pasv()
+		s.expect("LIST")
+		dc := s.accept(ln)
+		s.send("150 here")
+		sendData(t, dc, data)
+		s.send("226 done")
+	})
+	c := dialFake(t, f, &Dialer{ListLocation: zone})
+	var got []Entry
+	for e, err := range c.List(ctxT(t), "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e)
+	}
+	f.wait()
+	want := []time.Time{
+		time.Date(2024, 1, 2, 0, 0, 0, 0, zone).UTC(),
+		time.Date(2024, 1, 2, 15, 4, 0, 0, zone).UTC(),
+		time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, zone).UTC(),
+		time.Unix(824255902, 0).UTC(),
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d: %+v", len(got), len(want), got)
+	}
+	for i, e := range got {
+		if !e.ModTime.Equal(want[i]) || e.ModTime.Location() != time.UTC {
+			t.Errorf("%s: ModTime %v, want %v", e.Name, e.ModTime, want[i])
+		}
+	}
 }
