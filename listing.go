@@ -9,7 +9,8 @@ import (
 )
 
 // This file holds the directory-listing parsers: RFC 3659 MLSD/MLST lines
-// and the LIST formats real servers emit (Unix "ls -l", DOS/IIS, EPLF).
+// and the LIST formats real servers emit (Unix "ls -l", DOS/IIS, EPLF; the
+// OpenVMS, IBM i and z/OS formats are in listing_more.go).
 // They are pure functions of one line, called once per line of a streamed
 // listing, so they avoid regular expressions and allocate nothing beyond
 // the Facts map of an MLSx entry (an Entry's strings are substrings of the
@@ -94,7 +95,8 @@ type Entry struct {
 	// for an MLSx line without facts.
 	Facts map[string]string
 	// Raw is the line the entry was parsed from, without the line
-	// terminator.
+	// terminator (for an OpenVMS entry printed on two lines, which
+	// [Conn.List] joins, the two lines joined by one space).
 	Raw string
 }
 
@@ -105,7 +107,8 @@ func (e Entry) IsDir() bool {
 
 // ErrNotEntry is returned by the parsers for a line that is well formed but
 // names no entry: an empty or blank line (some servers end MLSD with one),
-// or the "total N" line that ls -l prints first. A caller streaming a
+// the "total N" line that ls -l prints first, or a header or trailer line
+// of an OpenVMS or z/OS listing. A caller streaming a
 // listing skips such lines; every other line is an entry or a
 // *ParseError. It is not an ErrProto: it is not a failure.
 var ErrNotEntry = errors.New("ftp: listing line is not an entry")
@@ -114,7 +117,7 @@ var ErrNotEntry = errors.New("ftp: listing line is not an entry")
 // ErrProto: errors.Is(err, ErrProto) is true.
 type ParseError struct {
 	// Format is the format the line was parsed as: "MLSx", "Unix",
-	// "DOS" or "EPLF".
+	// "DOS", "EPLF", "VMS", "OS/400" or "MVS".
 	Format string
 	// Line is the whole line, without its line terminator.
 	Line string
@@ -551,26 +554,67 @@ func parseMLSxTime(s string) (time.Time, bool) {
 // ---------------------------------------------------------------- LIST
 
 // ParseList parses one line of a LIST reply in any of the formats servers
-// emit: a line starting with '+' as EPLF ([ParseEPLF]), one starting with
-// a digit as DOS/IIS ([ParseDOSList]), any other as Unix ls -l
-// ([ParseUnixList]); the formats cannot be confused by their first byte.
-// now resolves Unix dates printed without a year, as described at
-// ParseUnixList. Trailing CR and LF are removed first; no I/O happens.
+// emit, chosen by the line's shape, in this order: a line starting with
+// '+' is EPLF ([ParseEPLF]); one starting with a DOS date (MM-DD-YY) is
+// DOS/IIS ([ParseDOSList]); one starting with a ten-letter Unix mode or
+// NetWare's "d [RWCEAFMS]" is Unix ls -l ([ParseUnixList]); one whose
+// first field is NAME;VERSION, or an OpenVMS header or trailer line, is
+// OpenVMS ([ParseVMSList]); a z/OS header, data set or member line is MVS
+// ([ParseMVSList]); owner, size, date, time and a '*' object type is IBM
+// i ([ParseOS400List]); anything else is parsed as Unix, or as DOS when it
+// starts with a digit, for the error. now resolves Unix dates printed
+// without a year, as described at ParseUnixList. Trailing CR and LF are
+// removed first; no I/O happens.
 //
-// An empty or blank line or a "total N" line returns ErrNotEntry; a line
-// that is not an entry in the chosen format returns a *ParseError.
+// An empty or blank line, a "total N" line and the header and trailer
+// lines of the OpenVMS and z/OS formats return ErrNotEntry; a line that is
+// not an entry in the chosen format returns a *ParseError.
 func ParseList(line string, now time.Time) (Entry, error) {
 	line = trimLineEnd(line)
 	if isBlank(line) {
 		return Entry{}, ErrNotEntry
 	}
-	switch c := line[0]; {
-	case c == '+':
+	if line[0] == '+' {
 		return ParseEPLF(line)
-	case isDigit(c):
+	}
+	if dosDate(line) {
+		return ParseDOSList(line)
+	}
+	if len(line) >= 10 || netWareRights(line) > 0 {
+		if netWareRights(line) > 0 {
+			return ParseUnixList(line, now)
+		}
+		if _, _, ok := unixMode(line[:10]); ok {
+			return ParseUnixList(line, now)
+		}
+	}
+	switch first := firstField(line); {
+	case isVMSNotice(line) || (!isSpace(line[0]) && vmsName(first)):
+		return ParseVMSList(line)
+	case isMVSHeader(line) || mvsLine(line):
+		return ParseMVSList(line)
+	case os400Line(line):
+		return ParseOS400List(line)
+	case isDigit(line[0]):
 		return ParseDOSList(line)
 	}
 	return ParseUnixList(line, now)
+}
+
+// dosDate reports whether line starts with a DOS/IIS date, MM-DD-YY or
+// MM-DD-YYYY ('/' for '-' too), and a blank.
+func dosDate(line string) bool {
+	for _, n := range [...]int{8, 10} {
+		if len(line) > n && isSpace(line[n]) && (line[2] == '-' || line[2] == '/') && line[5] == line[2] {
+			_, ok1 := atoiN(line[:2], 2)
+			_, ok2 := atoiN(line[3:5], 2)
+			_, ok3 := atoiN(line[6:n], n-6)
+			if ok1 && ok2 && ok3 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // months maps the English three-letter month abbreviations ls prints.
@@ -603,13 +647,19 @@ const maxUnixFields = 12
 //	lrwxrwxrwx   1 owner group      7 Jan  2  2024 link -> target
 //	crw-rw-rw-   1 root  root    1,   3 Jan  2  2024 null
 //	-rw-r--r--   1 owner         1234 Jan  2  2024 no group column
+//	-rw-r--r--   1 owner group   1234 2024-01-02 03:04 long-iso dates
+//	d [RWCEAFMS] owner            512 Jan 01 12:00 NetWare
 //
 // The mode is ten characters: a type letter (- d l c b p s D) and nine
 // permission letters (r w x - s S t T, and l L for mandatory locking), then
 // optionally an ACL or extended-attribute marker (+ . @). The fields
 // before the size (link count, owner, group) are not interpreted, so
 // numeric owners and a missing group column are fine. Device files have
-// "major, minor" in place of the size, and get Size -1.
+// "major, minor" in place of the size, and get Size -1. NetWare servers
+// print a type letter (d or -) and the NetWare rights in brackets in place
+// of the mode; such entries get no permission bits. Dates may also be
+// numeric, YYYY-MM-DD and HH:MM[:SS], as ls --time-style=long-iso prints
+// them.
 //
 // The name is everything after the single space that follows the year or
 // time column, kept exactly, leading and repeated spaces included; for a
@@ -633,14 +683,24 @@ func ParseUnixList(line string, now time.Time) (Entry, error) {
 		return Entry{}, parseErr("Unix", line, "too short")
 	}
 	e := Entry{Raw: line, Size: -1}
-	var ok bool
-	e.Type, e.Mode, ok = unixMode(line[:10])
-	if !ok {
-		return Entry{}, parseErr("Unix", line, "bad mode "+quoteCut(line[:10]))
-	}
-	p := 10
-	if c := line[p]; c == '+' || c == '.' || c == '@' {
-		p++
+	var p int
+	if k := netWareRights(line); k > 0 {
+		if line[0] == 'd' {
+			e.Type, e.Mode = TypeDir, fs.ModeDir
+		} else {
+			e.Type = TypeFile
+		}
+		p = k
+	} else {
+		var ok bool
+		e.Type, e.Mode, ok = unixMode(line[:10])
+		if !ok {
+			return Entry{}, parseErr("Unix", line, "bad mode "+quoteCut(line[:10]))
+		}
+		p = 10
+		if c := line[p]; c == '+' || c == '.' || c == '@' {
+			p++
+		}
 	}
 	if p >= len(line) || !isSpace(line[p]) {
 		return Entry{}, parseErr("Unix", line, "bad mode "+quoteCut(line[:p]))
@@ -670,6 +730,15 @@ func ParseUnixList(line string, now time.Time) (Entry, error) {
 	for i := 1; i+2 < n; i++ {
 		month, ok := parseMonth(field(i))
 		if !ok {
+			if t, ok := isoDateTime(field(i), field(i+1)); ok {
+				size, ok := unixSize(field(i-1), "", device)
+				if ok && f[i+1].end+1 < len(line) {
+					e.Size, e.ModTime = size, t
+					e.Name = line[f[i+1].end+1:]
+					e.finishUnix()
+					return e, nil
+				}
+			}
 			continue
 		}
 		prev := ""
@@ -695,17 +764,65 @@ func ParseUnixList(line string, now time.Time) (Entry, error) {
 		e.Size = size
 		e.ModTime = t
 		e.Name = line[yt.end+1:]
-		switch e.Type {
-		case TypeLink:
-			if k := strings.Index(e.Name, " -> "); k > 0 {
-				e.Name, e.Target = e.Name[:k], e.Name[k+len(" -> "):]
-			}
-		case TypeDir:
-			e.Type = dirType(e.Name)
-		}
+		e.finishUnix()
 		return e, nil
 	}
 	return Entry{}, parseErr("Unix", line, "no size and date columns")
+}
+
+// finishUnix splits a symlink's name from its target and types "." and
+// "..".
+func (e *Entry) finishUnix() {
+	switch e.Type {
+	case TypeLink:
+		if k := strings.Index(e.Name, " -> "); k > 0 {
+			e.Name, e.Target = e.Name[:k], e.Name[k+len(" -> "):]
+		}
+	case TypeDir:
+		e.Type = dirType(e.Name)
+	}
+}
+
+// netWareRights returns the index after the type and rights columns of a
+// NetWare LIST line, "d [RWCEAFMS]" or "- [R----F--]", or 0 when line does
+// not start so.
+func netWareRights(line string) int {
+	if len(line) < 5 || (line[0] != 'd' && line[0] != '-') || line[1] != ' ' || line[2] != '[' {
+		return 0
+	}
+	for i := 3; i < len(line) && i < 3+16; i++ {
+		switch c := line[i]; {
+		case c == ']':
+			if i == 3 {
+				return 0
+			}
+			return i + 1
+		case c == '-' || strings.IndexByte("RWCEAFMS", c) >= 0:
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+// isoDateTime parses the date and time columns of ls -l
+// --time-style=long-iso or iso: "2024-01-02" and "15:04" (or
+// "15:04:05").
+func isoDateTime(date, clock string) (time.Time, bool) {
+	if len(date) != 10 || date[4] != '-' || date[7] != '-' {
+		return time.Time{}, false
+	}
+	year, ok1 := atoiN(date[:4], 4)
+	month, ok2 := atoiN(date[5:7], 2)
+	day, ok3 := atoiN(date[8:], 2)
+	if !(ok1 && ok2 && ok3) || month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) {
+		return time.Time{}, false
+	}
+	hour, min, sec, ok := parseClock(clock)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, min, sec, 0, time.UTC), true
 }
 
 // isTotalLine reports whether line is the "total N" line of ls -l: "total",

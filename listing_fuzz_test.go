@@ -41,7 +41,7 @@ func checkParse(t *testing.T, what, line string, e Entry, err error, parse func(
 	raw := strings.TrimRight(line, "\r\n")
 	if err != nil {
 		if err == ErrNotEntry {
-			if strings.Trim(raw, " \t") != "" && !strings.HasPrefix(raw, "total") {
+			if strings.Trim(raw, " \t") != "" && !strings.HasPrefix(raw, "total") && !isVMSNotice(raw) && !isMVSHeader(raw) {
 				t.Fatalf("%s(%q): ErrNotEntry for a non-blank line", what, line)
 			}
 			return
@@ -113,6 +113,10 @@ func FuzzParseList(f *testing.F) {
 	for _, s := range append(vectorLines(f, false),
 		"", "total 0", "+", "+\t", "0", "01-02-24  03:04AM  <DIR> x", "l--------- 1 u g 1 Feb 29 0:00 a -> ",
 		"c--------- 1 , 1 Jan 1 1:00 x", "-rw-r--r-- 1 u g 1 Jan 2 2024 a\r\r\n",
+		"A;1 1 1-JAN-2000 0:00", "A.DIR;1 1/1 1-JAN-2000 00:00:00 [] ()", ".DIR;1 1 1-JAN-2000 00:00", "X;9 9223372036854775807 1-JAN-2000 00:00",
+		"Directory [", "Total of .", "u 1 01/01/00 00:00:00 *DIR /", " *MEM /", " *MEM  ", "u 1 01/01/2000 00:00:00 * x",
+		"Migrated x", "Pseudo Directory x", "V U **NONE** 1 1 F 1 1 PO X", "A 01.00 2000/01/01 2000/01/01 00:00 1 1 1 U", "$",
+		"d [] o 1 Jan 1 00:00 x", "- [-] o 1 Jan 1 00:00 x", "- 1 1 2024-02-29 00:00 x", "Volume  Dsname",
 	) {
 		f.Add(s, int64(0))
 	}
@@ -136,5 +140,49 @@ func FuzzParseList(f *testing.F) {
 		checkParse(t, "ParseDOSList", line, e, err, ParseDOSList)
 		e, err = ParseEPLF(line)
 		checkParse(t, "ParseEPLF", line, e, err, ParseEPLF)
+		e, err = ParseVMSList(line)
+		checkParse(t, "ParseVMSList", line, e, err, ParseVMSList)
+		e, err = ParseOS400List(line)
+		checkParse(t, "ParseOS400List", line, e, err, ParseOS400List)
+		e, err = ParseMVSList(line)
+		checkParse(t, "ParseMVSList", line, e, err, ParseMVSList)
+	})
+}
+
+// FuzzVMSJoin checks that joining OpenVMS two-line entries loses no
+// line: every line fed comes out, alone or as part of a joined line, in
+// order, and only a name-only line followed by a continuation is joined.
+func FuzzVMSJoin(f *testing.F) {
+	f.Add("A.TXT;1\n   1/2 1-JAN-2020 12:00\nB;1\nC;2\n\nD;3")
+	f.Add("X;1\r\n \r\n  5 1-JAN-2020 00:00\r\n")
+	f.Add(strings.Join(vectorLines(f, false), ""))
+	f.Fuzz(func(t *testing.T, data string) {
+		in := strings.Split(data, "\n")
+		out := joinVMSLines(in)
+		if len(out) > len(in) {
+			t.Fatalf("%d lines out of %d", len(out), len(in))
+		}
+		k := 0
+		for _, o := range out {
+			if k >= len(in) {
+				t.Fatalf("extra line %q", o)
+			}
+			if o == in[k] {
+				k++
+				continue
+			}
+			name := trimLineEnd(in[k])
+			if !vmsNameOnly(name) || k+1 >= len(in) {
+				t.Fatalf("line %q out for %q", o, in[k])
+			}
+			rest := strings.TrimLeft(trimLineEnd(in[k+1]), " \t")
+			if o != name+" "+rest || rest == "" || rest == trimLineEnd(in[k+1]) {
+				t.Fatalf("joined %q from %q and %q", o, in[k], in[k+1])
+			}
+			k += 2
+		}
+		if k != len(in) {
+			t.Fatalf("lines %q lost", in[k:])
+		}
 	})
 }

@@ -88,7 +88,11 @@ func TestListingGolden(t *testing.T) {
 			}
 			mlsx := strings.HasPrefix(filepath.Base(raw), "MLS")
 			var out strings.Builder
-			for _, line := range splitCRLF(t, string(data)) {
+			lines := splitCRLF(t, string(data))
+			if !mlsx {
+				lines = joinVMSLines(lines)
+			}
+			for _, line := range lines {
 				var e Entry
 				var err error
 				if mlsx {
@@ -164,4 +168,19 @@ func TestListingGoldenServers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// joinVMSLines passes lines through a vmsJoiner, as Conn.List does.
+func joinVMSLines(in []string) []string {
+	var j vmsJoiner
+	var out []string
+	var buf [2]string
+	for _, l := range in {
+		n := j.feed(l, &buf)
+		out = append(out, buf[:n]...)
+	}
+	if l, ok := j.flush(); ok {
+		out = append(out, l)
+	}
+	return out
 }

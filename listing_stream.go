@@ -61,19 +61,22 @@ func (c *Conn) Mlsd(ctx context.Context, path string, facts ...string) iter.Seq2
 				return
 			}
 		}
-		c.stream(ctx, cmd, ParseMLSx, yield)
+		c.stream(ctx, cmd, ParseMLSx, yield, nil)
 	}
 }
 
 // List lists path with LIST and yields one Entry per line as it arrives,
-// parsed with [ParseList] (Unix ls -l, DOS/IIS and EPLF lines). path ""
+// parsed with [ParseList] (Unix ls -l and its NetWare variant, DOS/IIS,
+// EPLF, OpenVMS, IBM i and z/OS lines). path ""
 // sends "LIST" without an argument. Most servers pass an argument starting
 // with '-' to ls as options.
 //
 // Nothing is sent until the loop starts; then TYPE A (unless in force)
 // and LIST. The current time is read once per listing, to resolve Unix
-// dates printed without a year. Blank lines and ls's "total N" line are
-// skipped; a line that cannot be parsed is yielded as (Entry{Raw: line},
+// dates printed without a year. An OpenVMS entry whose name is alone on
+// its line is joined to the next line when that starts with blanks (the
+// entry's Raw is the two lines joined by one space). Blank lines, ls's
+// "total N" line and the OpenVMS and z/OS header lines are skipped; a line that cannot be parsed is yielded as (Entry{Raw: line},
 // err), err being a *ParseError, and the loop goes on. Failures, the
 // busy Conn and an early break behave as for [Conn.Mlsd]. Names are
 // yielded as the server sent them, "." and ".." included, and may hold
@@ -86,7 +89,7 @@ func (c *Conn) List(ctx context.Context, path string) iter.Seq2[Entry, error] {
 			return
 		}
 		now := time.Now()
-		c.stream(ctx, cmd, func(line string) (Entry, error) { return ParseList(line, now) }, yield)
+		c.stream(ctx, cmd, func(line string) (Entry, error) { return ParseList(line, now) }, yield, &vmsJoiner{})
 	}
 }
 
@@ -99,17 +102,35 @@ func withArg(cmd, arg string) string {
 
 // stream runs the line-mode transfer cmd and yields each line parsed by
 // parse. The deferred Close aborts the transfer when the loop body breaks
-// out or panics; after the end or a failure it does nothing.
-func (c *Conn) stream(ctx context.Context, cmd string, parse func(string) (Entry, error), yield func(Entry, error) bool) {
+// out or panics; after the end or a failure it does nothing. join, when
+// not nil, joins the OpenVMS entries printed on two lines.
+func (c *Conn) stream(ctx context.Context, cmd string, parse func(string) (Entry, error), yield func(Entry, error) bool, join *vmsJoiner) {
 	d, err := c.retrLinesConn(ctx, cmd)
 	if err != nil {
 		yield(Entry{}, err)
 		return
 	}
 	defer d.Close()
+	// one parses and yields a line; it reports whether to go on.
+	one := func(line string) bool {
+		e, err := parse(line)
+		if err != nil {
+			if errors.Is(err, ErrNotEntry) {
+				return true
+			}
+			e = Entry{Raw: line}
+		}
+		return yield(e, err)
+	}
+	var lines [2]string
 	for {
 		line, err := d.readLine()
 		if err == io.EOF {
+			if join != nil {
+				if l, ok := join.flush(); ok && !one(l) {
+					return
+				}
+			}
 			if _, err := d.end(nil); err != nil {
 				yield(Entry{}, err)
 			}
@@ -120,15 +141,17 @@ func (c *Conn) stream(ctx context.Context, cmd string, parse func(string) (Entry
 			yield(Entry{}, err)
 			return
 		}
-		e, err := parse(line)
-		if err != nil {
-			if errors.Is(err, ErrNotEntry) {
-				continue
+		if join == nil {
+			if !one(line) {
+				return
 			}
-			e = Entry{Raw: line}
+			continue
 		}
-		if !yield(e, err) {
-			return
+		n := join.feed(line, &lines)
+		for i := 0; i < n; i++ {
+			if !one(lines[i]) {
+				return
+			}
 		}
 	}
 }

@@ -318,3 +318,46 @@ func TestSplitPath(t *testing.T) {
 		}
 	}
 }
+
+// TestListTranscriptVMS: an OpenVMS listing through Conn.List, with an
+// entry printed on two lines joined, a name-only line that is not
+// continued, and one at the end of the listing, both yielded as errors.
+func TestListTranscriptVMS(t *testing.T) {
+	data := "\r\nDirectory DISK$USER:[SMITH]\r\n\r\n" +
+		"A_VERY_LONG_FILE_NAME_THAT_DOES_NOT_FIT.DATA;3\r\n" +
+		"                       5/6         1-JAN-2020 12:00:00  [GROUP,OWNER]  (RWED,RWED,RE,)\r\n" +
+		"ALONE.TXT;1\r\n" +
+		"DATA.DIR;1             1/3         2-FEB-2021 09:30     [SYSTEM]       (RWE,RWE,RE,E)\r\n" +
+		"\r\nTotal of 2 files, 6/9 blocks.\r\n" +
+		"LAST.TXT;2\r\n"
+	f := newFake(t, func(s *session) {
+		s.send("220 hi")
+		s.reply("TYPE A", "200 ascii")
+		ln := s.pasv()
+		s.expect("LIST")
+		dc := s.accept(ln)
+		s.send("150 here")
+		sendData(t, dc, data)
+		s.send("226 done")
+	})
+	c := dialFake(t, f, nil)
+	out := drain(c.List(ctxT(t), ""))
+	if len(out) != 4 {
+		t.Fatalf("List yielded %d pairs, want 4: %+v", len(out), out)
+	}
+	joined := "A_VERY_LONG_FILE_NAME_THAT_DOES_NOT_FIT.DATA;3 5/6         1-JAN-2020 12:00:00  [GROUP,OWNER]  (RWED,RWED,RE,)"
+	if out[0].name != "A_VERY_LONG_FILE_NAME_THAT_DOES_NOT_FIT.DATA;3" || out[0].raw != joined || out[0].typ != TypeFile || out[0].err != nil {
+		t.Errorf("first = %+v", out[0])
+	}
+	var pe *ParseError
+	if !errors.As(out[1].err, &pe) || out[1].raw != "ALONE.TXT;1" || pe.Format != "VMS" {
+		t.Errorf("second = %+v, want a *ParseError for the lone name", out[1])
+	}
+	if out[2].name != "DATA" || out[2].typ != TypeDir || out[2].err != nil {
+		t.Errorf("third = %+v", out[2])
+	}
+	if !errors.As(out[3].err, &pe) || out[3].raw != "LAST.TXT;2" {
+		t.Errorf("fourth = %+v, want a *ParseError for the lone name at the end", out[3])
+	}
+	f.wait()
+}

@@ -3,6 +3,8 @@ package ftp
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -330,27 +332,33 @@ func TestParseUnixListErrors(t *testing.T) {
 	for _, line := range []string{
 		"x",
 		"garbage line here",
-		"-rw-r--r--",                                   // nothing after the mode
-		"-rw-r--r--x 1 u g 1 Jan 2 2024 f",             // 11 mode letters
-		"-rw-r--r-q 1 u g 1 Jan 2 2024 f",              // bad permission letter
-		"xrw-r--r-- 1 u g 1 Jan 2 2024 f",              // bad type letter
-		"-rw-r--r--++ 1 u g 1 Jan 2 2024 f",            // two markers
-		"-rw-r--r-- 1 u g 1 Jan 2 2024",                // no name
-		"-rw-r--r-- 1 u g 1 Jan 2 2024 ",               // empty name after the separator
-		"-rw-r--r-- 1 u g x Jan 2 2024 f",              // size not a number
-		"-rw-r--r-- 1 u g -1 Jan 2 2024 f",             //
-		"crw-r--r-- 1 u g 1, x Jan 2 2024 f",           //
-		"-rw-r--r-- 1 u g 1 Foo 2 2024 f",              // no month
-		"-rw-r--r-- 1 u g 1 Jan 0 2024 f",              // day 0
-		"-rw-r--r-- 1 u g 1 Jan 32 2024 f",             //
-		"-rw-r--r-- 1 u g 1 Feb 30 2024 f",             //
-		"-rw-r--r-- 1 u g 1 Feb 29 2023 f",             //
-		"-rw-r--r-- 1 u g 1 Jan 2 24 f",                // two-digit year
-		"-rw-r--r-- 1 u g 1 Jan 2 24:00 f",             // hour 24
-		"-rw-r--r-- 1 u g 1 Jan 2 12:60 f",             //
-		"-rw-r--r-- 1 u g 1 Jan 2 1:2 f",               //
-		"-rw-r--r-- 1 u g 1 Jan 2 12:00:60 f",          //
-		"-rw-r--r-- 1 u g 1 2024-01-02 03:04 iso-form", // not supported
+		"-rw-r--r--",                                    // nothing after the mode
+		"-rw-r--r--x 1 u g 1 Jan 2 2024 f",              // 11 mode letters
+		"-rw-r--r-q 1 u g 1 Jan 2 2024 f",               // bad permission letter
+		"xrw-r--r-- 1 u g 1 Jan 2 2024 f",               // bad type letter
+		"-rw-r--r--++ 1 u g 1 Jan 2 2024 f",             // two markers
+		"-rw-r--r-- 1 u g 1 Jan 2 2024",                 // no name
+		"-rw-r--r-- 1 u g 1 Jan 2 2024 ",                // empty name after the separator
+		"-rw-r--r-- 1 u g x Jan 2 2024 f",               // size not a number
+		"-rw-r--r-- 1 u g -1 Jan 2 2024 f",              //
+		"crw-r--r-- 1 u g 1, x Jan 2 2024 f",            //
+		"-rw-r--r-- 1 u g 1 Foo 2 2024 f",               // no month
+		"-rw-r--r-- 1 u g 1 Jan 0 2024 f",               // day 0
+		"-rw-r--r-- 1 u g 1 Jan 32 2024 f",              //
+		"-rw-r--r-- 1 u g 1 Feb 30 2024 f",              //
+		"-rw-r--r-- 1 u g 1 Feb 29 2023 f",              //
+		"-rw-r--r-- 1 u g 1 Jan 2 24 f",                 // two-digit year
+		"-rw-r--r-- 1 u g 1 Jan 2 24:00 f",              // hour 24
+		"-rw-r--r-- 1 u g 1 Jan 2 12:60 f",              //
+		"-rw-r--r-- 1 u g 1 Jan 2 1:2 f",                //
+		"-rw-r--r-- 1 u g 1 Jan 2 12:00:60 f",           //
+		"-rw-r--r-- 1 u g 1 2024-13-02 03:04 iso-month", // ISO date, bad month
+		"-rw-r--r-- 1 u g 1 2023-02-29 03:04 iso-day",   //
+		"-rw-r--r-- 1 u g 1 2024-01-02 3:4 iso-time",    //
+		"-rw-r--r-- 1 u g 1 2024-01-02 03:04",           // no name
+		"d [RWCEAFMS] owner 512 Jan 1 2024",             // NetWare, no name
+		"d [RWXEAFMS] owner 512 Jan 1 2024 x",           // NetWare, bad right
+		"d [] owner 512 Jan 1 2024 x",                   //
 		"-rw-r--r-- 1 u g 99999999999999999999 Jan 2 2024 f",
 		"total 5 blocks",
 		"+not eplf either",
@@ -586,5 +594,44 @@ func BenchmarkParseList(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseListDispatch: ParseList gives each line of the OpenVMS, IBM i
+// and z/OS vectors to the parser of its format.
+func TestParseListDispatch(t *testing.T) {
+	now := utc(2024, 6, 1, 0, 0, 0, 0)
+	for _, tt := range []struct {
+		file   string
+		format string
+		parse  func(string) (Entry, error)
+	}{
+		{"LIST_vms.raw", "VMS", ParseVMSList},
+		{"LIST_os400.raw", "OS/400", ParseOS400List},
+		{"LIST_mvs.raw", "MVS", ParseMVSList},
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", "listing", "handmade", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := 0
+		for _, line := range strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n") {
+			want, werr := tt.parse(line)
+			var pe *ParseError
+			if errors.As(werr, &pe) && pe.Format != tt.format {
+				t.Errorf("%s(%q): Format %q", tt.format, line, pe.Format)
+			}
+			if werr != nil {
+				continue // a line the format rejects may be given to another
+			}
+			entries++
+			got, err := ParseList(line, now)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("ParseList(%q) = %+v, %v; %s parser gave %+v", line, got, err, tt.format, want)
+			}
+		}
+		if entries < 5 {
+			t.Errorf("%s: %d entries, want at least 5", tt.file, entries)
+		}
 	}
 }
