@@ -288,7 +288,7 @@ var faultCases = []faultCase{
 		name: "data-stall-timeout",
 		setup: func(srv *ftptest.Server, e faultEnv, d *Dialer) {
 			srv.AddFault(ftptest.Fault{Command: e.cmd(), StallData: true, CutAfter: 10000})
-			d.Timeout = 300 * time.Millisecond
+			d.Timeout = 750 * time.Millisecond // room for a TLS handshake on a loaded machine
 		},
 		big: true,
 		check: func(t *testing.T, e faultEnv, err error) {
@@ -316,7 +316,7 @@ var faultCases = []faultCase{
 		name: "reply-stall-timeout",
 		setup: func(srv *ftptest.Server, e faultEnv, d *Dialer) {
 			srv.AddFault(ftptest.Fault{Command: e.cmd(), Stall: true})
-			d.Timeout = 300 * time.Millisecond
+			d.Timeout = 750 * time.Millisecond // room for a TLS handshake on a loaded machine
 		},
 		check: func(t *testing.T, e faultEnv, err error) {
 			if !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -709,7 +709,7 @@ func TestFaultKeepAliveAbort(t *testing.T) {
 				srv.AddFault(ftptest.Fault{Command: e.cmd(), StallData: true, CutAfter: 10000})
 				d := &Dialer{NoopInterval: 20 * time.Millisecond}
 				if how == "timeout" {
-					d.Timeout = 300 * time.Millisecond
+					d.Timeout = 750 * time.Millisecond // room for a TLS handshake on a loaded machine
 				}
 				c := dialFault(t, srv, e, d)
 				ctx := ctxT(t)
