@@ -127,6 +127,11 @@ type Server struct {
 	// certificate is added when it has none. It is cloned, not modified.
 	TLS *tls.Config
 
+	// Personality makes the server answer like a server that tests cannot
+	// run here: IIS, one behind a NAT, one that requires PRET, one whose
+	// clock is off (see [Personality]). The zero value changes nothing.
+	Personality Personality
+
 	tree     tree
 	mode     int // startPlain, startTLS, startImplicit
 	ln       net.Listener
@@ -527,6 +532,9 @@ func (s *Server) newID() int {
 // greeting returns the 220 reply.
 func (s *Server) greeting() string {
 	w := s.Welcome
+	if w == "" && s.Personality.IIS {
+		w = "Microsoft FTP Service"
+	}
 	if w == "" {
 		w = "ftptest ready."
 	}
