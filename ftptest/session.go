@@ -28,6 +28,8 @@ type session struct {
 	mute bool      // replies are dropped (Fault.CloseBeforeReply)
 	tc   *tls.Conn // non-nil while the control connection is TLS
 
+	replies replyParser // for Server.Records, under wmu
+
 	lines    chan lineMsg
 	resume   chan *bufio.Reader // hands the reader its next input after AUTH/CCC
 	done     chan struct{}      // closed when the session ends
@@ -113,6 +115,7 @@ func (s *session) write(text string) {
 	if s.mute {
 		return
 	}
+	s.recordReplies(text)
 	s.ctl.SetWriteDeadline(time.Now().Add(dataTimeout))
 	if _, err := io.WriteString(s.ctl, text); err != nil {
 		s.kill() // closes the TCP connection; never blocks
@@ -292,6 +295,7 @@ func (s *session) read(br *bufio.Reader) {
 			return
 		}
 		s.srv.logCommand(line)
+		s.recordCommand(line)
 		m := lineMsg{line: line, tooLong: tooLong}
 		verb, _ := split(line)
 		pause := !tooLong && (verb == "AUTH" || verb == "CCC")
