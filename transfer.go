@@ -136,6 +136,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	}
 	var resp string
 	if c.passive {
+		c.pretFor(cmd)
 		host, port, err := c.makePasv()
 		if err != nil {
 			return nil, nil, -1, c.dataConnErr(cmd, err)
