@@ -268,7 +268,7 @@ func (c *Conn) sendEPRT(host string, port int) (string, error) {
 func (c *Conn) dialData(ctx context.Context, host string, port int) (net.Conn, error) {
 	nc, err := c.dialTCP(ctx, net.JoinHostPort(host, strconv.Itoa(port)), c.dataLocalAddr)
 	if err != nil {
-		return nil, c.wrapIO(err)
+		return nil, c.natHint(host, c.wrapIO(err))
 	}
 	return nc, nil
 }

@@ -140,7 +140,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		if err != nil {
 			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
-		if c.canOverlap() {
+		if c.canOverlap() && !c.pasvElsewhere(host) {
 			// The data connection is opened while cmd is sent
 			// (overlap.go).
 			raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)

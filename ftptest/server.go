@@ -133,6 +133,11 @@ type Server struct {
 	// certificate is added when it has none. It is cloned, not modified.
 	TLS *tls.Config
 
+	// Personality makes the server answer like a server that tests cannot
+	// run here: IIS, one behind a NAT, one that requires PRET, one whose
+	// clock is off (see [Personality]). The zero value changes nothing.
+	Personality Personality
+
 	// Logger, if not nil, receives each record of [Server.Records] as it
 	// is made: commands and replies at Debug level, data connections at
 	// Debug, transfers at Info (Warn when they fail). Nil logs nothing;
@@ -540,6 +545,9 @@ func (s *Server) newID() int {
 // greeting returns the 220 reply.
 func (s *Server) greeting() string {
 	w := s.Welcome
+	if w == "" && s.Personality.IIS {
+		w = "Microsoft FTP Service"
+	}
 	if w == "" {
 		w = "ftptest ready."
 	}
