@@ -80,7 +80,7 @@ flags:
 	if err != nil {
 		return usagef("", "%v", err)
 	}
-	o.verbose += counter(debug)
+	o.debug = debug
 
 	cr := credentials{Source: "anonymous"}
 	switch {
