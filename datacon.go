@@ -24,24 +24,25 @@ import (
 // another socket use sendfile and splice. With a Dialer.Timeout the kernel
 // copies run in slices of 512 KiB, each under a fresh deadline.
 type DataConn struct {
-	c      *Conn
-	ctx    context.Context
-	stop   func()
-	conn   net.Conn     // as returned by wrapData
-	raw    net.Conn     // the socket
-	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
-	lr     *lineReader  // line mode: reads go through lr.br
-	cmd    string       // the transfer command, for errors (see ioErr)
-	upload bool
-	next   string // PASV or EPSV to send at the end of the data (RetrMany)
-	binary bool   // TYPE I download from offset 0: a 150 size is checked
-	size   int64
-	n      atomic.Int64 // bytes moved (atomic: Abort may read it from another goroutine)
-	wire   atomic.Int64 // line mode: bytes read from conn
-	eof    bool
-	short  error // the data connection ended without close_notify
-	netErr error // the data connection failed (as returned to the caller)
-	buf    *[]byte
+	c       *Conn
+	ctx     context.Context
+	stop    func()
+	conn    net.Conn     // as returned by wrapData
+	raw     net.Conn     // the socket
+	tcp     *net.TCPConn // the socket when conn is it: zero-copy path
+	lr      *lineReader  // line mode: reads go through lr.br
+	cmd     string       // the transfer command, for errors (see ioErr)
+	upload  bool
+	next    string // PASV or EPSV to send at the end of the data (RetrMany)
+	nextCmd string // the transfer next is for, for its PRET (features.go)
+	binary  bool   // TYPE I download from offset 0: a 150 size is checked
+	size    int64
+	n       atomic.Int64 // bytes moved (atomic: Abort may read it from another goroutine)
+	wire    atomic.Int64 // line mode: bytes read from conn
+	eof     bool
+	short   error // the data connection ended without close_notify
+	netErr  error // the data connection failed (as returned to the caller)
+	buf     *[]byte
 
 	aborted atomic.Bool
 	closed  atomic.Bool
@@ -694,9 +695,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 			// this one's (overlap.go). A failed write breaks the Conn,
 			// and finalResp then fails too.
 			cmd := c.cmd
-			if c.putCmd(d.next) == nil {
-				c.pasvDue = d.next
-			}
+			c.sendAhead(d.next, d.nextCmd)
 			c.cmd = cmd // the final reply read next is the transfer's
 		}
 		cerr := c.closeData(d.ctx, d.conn, d.upload)

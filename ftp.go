@@ -157,6 +157,16 @@ type Dialer struct {
 	// password redacted. Nil (the default) connects directly.
 	Proxy *url.URL
 
+	// PRET sends "PRET <transfer command>" before every PASV and EPSV, as
+	// distributed servers such as drftpd require. Without it PRET is sent
+	// only to a server whose FEAT reply lists PRET, known from an earlier
+	// FEAT or from one sent (once per connection) when a PASV or EPSV is
+	// refused with a 5xx reply that mentions PRET, as drftpd's does; so
+	// servers that need no PRET cost no round trip. Set it for a server
+	// that needs PRET but does not list it. Active mode sends no PRET,
+	// and neither does MakePasv, which does not know the transfer.
+	PRET bool
+
 	// Logger, when not nil, receives structured records of the session,
 	// beside Debug's ftplib text (which it does not change). Records are
 	// logged with the ctx of the call they belong to. Their messages,
@@ -335,6 +345,7 @@ func newConn(d *Dialer, host string) *Conn {
 		listLoc:   d.ListLocation,
 		log:       d.logger(),
 	}
+	c.fs.pret = d.PRET
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
 	}
@@ -453,10 +464,11 @@ type Conn struct {
 	buf      []byte
 	welcome  string
 	lastResp string
-	curType  string // representation type known to be in force, "" unknown
-	cmd      string // the command whose reply is read next, "" for none (masked in errors)
-	pending  bool   // a transfer's final reply is still due (after TransferCmd)
-	pasvDue  string // PASV or EPSV sent ahead, reply not read yet (overlap.go)
+	curType  string    // representation type known to be in force, "" unknown
+	cmd      string    // the command whose reply is read next, "" for none (masked in errors)
+	pending  bool      // a transfer's final reply is still due (after TransferCmd)
+	pasvDue  string    // PASV or EPSV sent ahead, reply not read yet (overlap.go)
+	fs       featState // FEAT's answer, PRET, OPTS UTF8 (features.go)
 
 	// FTPS state (tls.go and the FTPS type).
 	tlsConfig   *tls.Config
@@ -955,15 +967,10 @@ func (c *Conn) Quit(ctx context.Context) (string, error) {
 func (c *Conn) Feat(ctx context.Context) (map[string]string, error) {
 	var feats map[string]string
 	_, err := c.call(ctx, func() (string, error) {
-		resp, err := c.sendCmd("FEAT")
-		if err != nil {
-			return "", err
-		}
-		if !strings.HasPrefix(resp, "211") {
-			return "", newError(ErrReply, resp)
-		}
-		feats = parseFeat(resp)
-		return resp, nil
+		var resp string
+		var err error
+		feats, resp, err = c.feat()
+		return resp, err
 	})
 	return feats, err
 }
@@ -1141,6 +1148,7 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 		return err
 	}
 	// PASV (EPSV on IPv6), with makePasv's trust rule for the 227 host.
+	source.pretFor("RETR " + sourceName)
 	host, port, err := source.makePasv()
 	if err != nil {
 		return cmdError(err, source.cmd)

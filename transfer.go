@@ -137,11 +137,12 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	t0 := time.Now()
 	var resp string
 	if c.passive {
+		c.pretFor(cmd)
 		host, port, err := c.makePasv()
 		if err != nil {
 			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
-		if c.canOverlap() {
+		if c.canOverlap() && !c.pasvElsewhere(host) {
 			// The data connection is opened while cmd is sent
 			// (overlap.go).
 			raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
