@@ -134,13 +134,15 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 			return nil, nil, -1, err
 		}
 	}
+	t0 := time.Now()
 	var resp string
 	if c.passive {
+		c.pretFor(cmd)
 		host, port, err := c.makePasv()
 		if err != nil {
 			return nil, nil, -1, c.dataConnErr(cmd, err)
 		}
-		if c.canOverlap() {
+		if c.canOverlap() && !c.pasvElsewhere(host) {
 			// The data connection is opened while cmd is sent
 			// (overlap.go).
 			raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
@@ -187,6 +189,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		return nil, nil, -1, c.drainFinal(err)
 	}
 	c.pending = true
+	c.noteDataOpen(cmd, conn, raw, t0)
 	return conn, raw, size, nil
 }
 

@@ -133,6 +133,11 @@ type Server struct {
 	// certificate is added when it has none. It is cloned, not modified.
 	TLS *tls.Config
 
+	// Personality makes the server answer like a server that tests cannot
+	// run here: IIS, one behind a NAT, one that requires PRET, one whose
+	// clock is off (see [Personality]). The zero value changes nothing.
+	Personality Personality
+
 	// Logger, if not nil, receives each record of [Server.Records] as it
 	// is made, with the messages, levels and attribute keys that package
 	// ftp's Dialer.Logger uses for the same facts: commands, replies and
@@ -542,6 +547,9 @@ func (s *Server) newID() int {
 // greeting returns the 220 reply.
 func (s *Server) greeting() string {
 	w := s.Welcome
+	if w == "" && s.Personality.IIS {
+		w = "Microsoft FTP Service"
+	}
 	if w == "" {
 		w = "ftptest ready."
 	}

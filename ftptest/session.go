@@ -59,6 +59,7 @@ type session struct {
 	next      *bufio.Reader // reader input to resume with after AUTH/CCC
 	line      string        // the command line being handled
 	br        *bufio.Reader // the reader's input, while it waits (AUTH/CCC)
+	ps        personaState  // Server.Personality's state (personality.go)
 }
 
 type lineMsg struct {
@@ -386,6 +387,9 @@ func (s *session) handle(m lineMsg) (keep bool) {
 	if m.tooLong {
 		s.reply("500 Command line too long.")
 		return s.badCommand()
+	}
+	if keep, handled := s.persona(&m); handled {
+		return keep
 	}
 	verb, arg := split(m.line)
 	cmd, known := commands[verb]
