@@ -156,6 +156,6 @@ func (c *cli) setLogger(d *ftp.Dialer, o *options) error {
 	if err != nil {
 		return err
 	}
-	_ = l // TODO: d.Logger = l once package ftp has it
+	d.Logger = l
 	return nil
 }
