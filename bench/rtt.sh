@@ -11,7 +11,8 @@
 # driver (cmd/rttbench) in ftpcli, stops both vsftpd (by PID) and takes the
 # link down. The driver appends its samples to rtt.json and rewrites the
 # latency section of RESULTS.md. The servers of interop/ (127.0.0.1) are
-# not touched. Needs vsftpd, openssl, go; python3 and lftp when those
+# not touched. It holds /tmp/rttlink.lock while it runs (waiting for it if
+# another benchmark has it). Needs vsftpd, openssl, go; python3 and lftp when those
 # clients are asked for; the PAM service and user that interop/servers.sh
 # up creates (ftp-interop, ftptest).
 set -euo pipefail
@@ -32,6 +33,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ ${#rtts[@]} -gt 0 ] || rtts=(10 50)
+
+# rttlink is one shared pair of namespaces: hold /tmp/rttlink.lock (waiting
+# for another benchmark to finish) until this script exits. Long-lived
+# children (tundelay, vsftpd) get the descriptor closed (9>&-), so the lock
+# ends with this script.
+exec 9>/tmp/rttlink.lock
+if ! flock -n 9; then
+	echo "[rtt] waiting for /tmp/rttlink.lock (another benchmark uses rttlink)"
+	flock 9
+fi
 
 [ -x "$RTTLINK" ] || [ -f "$RTTLINK" ] || { echo "rtt.sh: no rttlink at $RTTLINK (set RTTLINK)" >&2; exit 1; }
 id "$USER_NAME" >/dev/null || { echo "rtt.sh: user $USER_NAME missing (interop/servers.sh up creates it)" >&2; exit 1; }
@@ -115,13 +126,13 @@ stop_servers() {
 	done
 	pids=()
 }
-cleanup() { stop_servers; bash "$RTTLINK" down >/dev/null 2>&1 || true; }
+cleanup() { stop_servers; bash "$RTTLINK" down >/dev/null 2>&1 9>&- || true; }
 trap cleanup EXIT
 
 for rtt in "${rtts[@]}"; do
-	bash "$RTTLINK" up "$rtt"
+	bash "$RTTLINK" up "$rtt" 9>&-
 	for name in vsftpd-plain vsftpd-ftps; do
-		setsid ip netns exec ftpsrv /usr/sbin/vsftpd "$WORK/$name.conf" </dev/null >>"$WORK/$name.out" 2>&1 &
+		setsid ip netns exec ftpsrv /usr/sbin/vsftpd "$WORK/$name.conf" </dev/null >>"$WORK/$name.out" 2>&1 9>&- &
 		pids+=($!)
 	done
 	sleep 0.5

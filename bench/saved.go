@@ -82,18 +82,18 @@ func render(path, out, svg string) error {
 	return os.WriteFile(svg, []byte(r.SVG()), 0o644)
 }
 
-// keepLatency returns doc followed by the latency section of the report
-// already at path (written by cmd/rttbench between its markers), so that
-// rewriting the loopback results does not drop the latency ones.
+// keepLatency returns doc followed by the sections of the report already
+// at path that other drivers write (cmd/rttbench's latency section, then
+// the mirror and large-transfer ones, from the latency section's marker to
+// the end), so that rewriting the loopback results does not drop them.
 func keepLatency(path, doc string) string {
 	old, err := os.ReadFile(path)
 	if err != nil {
 		return doc
 	}
 	i := strings.Index(string(old), "<!-- rtt:begin -->")
-	j := strings.Index(string(old), "<!-- rtt:end -->")
-	if i < 0 || j < i {
+	if i < 0 {
 		return doc
 	}
-	return strings.TrimRight(doc, "\n") + "\n\n" + string(old[i:j]) + "<!-- rtt:end -->\n"
+	return strings.TrimRight(doc, "\n") + "\n\n" + strings.TrimRight(string(old[i:]), "\n") + "\n"
 }

@@ -492,7 +492,7 @@ func (s *session) listing(arg string, kind listKind) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	now := time.Now()
+	now := s.now()
 	if !fi.IsDir() {
 		switch kind {
 		case listFacts:
@@ -500,7 +500,7 @@ func (s *session) listing(arg string, kind listKind) ([]byte, error) {
 		case listNames:
 			b.WriteString(arg + "\r\n")
 		default:
-			b.WriteString(longLine(fi, fi.Name(), now))
+			b.WriteString(s.lsLine(fi, fi.Name(), now))
 		}
 		return b.Bytes(), nil
 	}
@@ -509,15 +509,15 @@ func (s *session) listing(arg string, kind listKind) ([]byte, error) {
 		return nil, err
 	}
 	if all && kind == listLong {
-		b.WriteString(longLine(fi, ".", now))
+		b.WriteString(s.lsLine(fi, ".", now))
 		if up, err := s.srv.tree.Stat(path.Dir(p)); err == nil {
-			b.WriteString(longLine(up, "..", now))
+			b.WriteString(s.lsLine(up, "..", now))
 		}
 	}
 	for _, e := range infos {
 		switch kind {
 		case listLong:
-			b.WriteString(longLine(e, e.Name(), now))
+			b.WriteString(s.lsLine(e, e.Name(), now))
 		case listNames:
 			if arg == "" {
 				b.WriteString(e.Name() + "\r\n")
@@ -633,6 +633,9 @@ func (s *session) cmdPASV(string) bool {
 		return true
 	}
 	host := strings.ReplaceAll(s.controlHost().To4().String(), ".", ",")
+	if h := s.natHost(); h != "" {
+		host = strings.ReplaceAll(h, ".", ",")
+	}
 	if s.cur != nil && s.cur.PASVHost != "" {
 		host = strings.ReplaceAll(s.cur.PASVHost, ".", ",")
 	}

@@ -337,6 +337,7 @@ func (c countReader) Read(p []byte) (int, error) {
 
 func (x *xfer) run() {
 	s := x.s
+	start := time.Now()
 	defer close(x.done)
 	defer x.cancel()
 	if x.closer != nil {
@@ -384,6 +385,7 @@ func (x *xfer) run() {
 		}
 		rec.Aborted = failed
 		s.srv.logTransfer(rec)
+		x.recordTransfer(rec, text, start)
 		if (f.CloseAfterData || f.CloseBeforeReply) && !x.aborted {
 			s.kill()
 			return
@@ -429,12 +431,15 @@ func (x *xfer) run() {
 	var dc net.Conn = conn
 	var tc *tls.Conn
 	var watch *rawEOF
-	if s.protP {
+	if !s.protP {
+		x.recordConn(conn, nil, nil, start)
+	} else {
 		watch = &rawEOF{Conn: conn}
 		tc = tls.Server(watch, s.dataTLS())
 		conn.SetDeadline(time.Now().Add(dataTimeout))
 		err := tc.Handshake()
 		conn.SetDeadline(time.Time{})
+		x.recordConn(conn, tc, err, start)
 		if err != nil {
 			finish("425 Unable to build data connection: TLS handshake failed.", true)
 			return
@@ -451,6 +456,7 @@ func (x *xfer) run() {
 			x.finished = true
 			rec.Aborted = true
 			s.srv.logTransfer(rec)
+			x.recordTransfer(rec, "522 SSL connection failed: session reuse required", start)
 			if !x.aborted {
 				s.write("522 SSL connection failed: session reuse required\r\n")
 			}

@@ -21,6 +21,11 @@
 // or stalled at a chosen step, before or after a command's reply, or a
 // 421 reply and a hang-up.
 //
+// [Server.Records] gives the server's side of every session as structured
+// records (commands with passwords masked, replies, data connections,
+// transfers), and [Server.Logger] receives them as [log/slog] records, so
+// that a test can compare them with what its client logged.
+//
 // Behaviour worth knowing when testing a client against it:
 //
 //   - Paths are virtual and rooted at "/"; ".." at the root stays at the
@@ -62,6 +67,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -127,6 +133,17 @@ type Server struct {
 	// certificate is added when it has none. It is cloned, not modified.
 	TLS *tls.Config
 
+	// Personality makes the server answer like a server that tests cannot
+	// run here: IIS, one behind a NAT, one that requires PRET, one whose
+	// clock is off (see [Personality]). The zero value changes nothing.
+	Personality Personality
+
+	// Logger, if not nil, receives each record of [Server.Records] as it
+	// is made: commands and replies at Debug level, data connections at
+	// Debug, transfers at Info (Warn when they fail). Nil logs nothing;
+	// the records are kept either way.
+	Logger *slog.Logger
+
 	tree     tree
 	mode     int // startPlain, startTLS, startImplicit
 	ln       net.Listener
@@ -137,6 +154,7 @@ type Server struct {
 	closeOne sync.Once
 
 	stats connStats
+	rec   recorder
 
 	mu        sync.Mutex
 	conns     map[io.Closer]struct{}
@@ -527,6 +545,9 @@ func (s *Server) newID() int {
 // greeting returns the 220 reply.
 func (s *Server) greeting() string {
 	w := s.Welcome
+	if w == "" && s.Personality.IIS {
+		w = "Microsoft FTP Service"
+	}
 	if w == "" {
 		w = "ftptest ready."
 	}

@@ -28,6 +28,8 @@ type session struct {
 	mute bool      // replies are dropped (Fault.CloseBeforeReply)
 	tc   *tls.Conn // non-nil while the control connection is TLS
 
+	replies replyParser // for Server.Records, under wmu
+
 	lines    chan lineMsg
 	resume   chan *bufio.Reader // hands the reader its next input after AUTH/CCC
 	done     chan struct{}      // closed when the session ends
@@ -57,6 +59,7 @@ type session struct {
 	next      *bufio.Reader // reader input to resume with after AUTH/CCC
 	line      string        // the command line being handled
 	br        *bufio.Reader // the reader's input, while it waits (AUTH/CCC)
+	ps        personaState  // Server.Personality's state (personality.go)
 }
 
 type lineMsg struct {
@@ -112,6 +115,7 @@ func (s *session) write(text string) {
 	if s.mute {
 		return
 	}
+	s.recordReplies(text)
 	s.ctl.SetWriteDeadline(time.Now().Add(dataTimeout))
 	if _, err := io.WriteString(s.ctl, text); err != nil {
 		s.kill() // closes the TCP connection; never blocks
@@ -291,6 +295,7 @@ func (s *session) read(br *bufio.Reader) {
 			return
 		}
 		s.srv.logCommand(line)
+		s.recordCommand(line)
 		m := lineMsg{line: line, tooLong: tooLong}
 		verb, _ := split(line)
 		pause := !tooLong && (verb == "AUTH" || verb == "CCC")
@@ -382,6 +387,9 @@ func (s *session) handle(m lineMsg) (keep bool) {
 	if m.tooLong {
 		s.reply("500 Command line too long.")
 		return s.badCommand()
+	}
+	if keep, handled := s.persona(&m); handled {
+		return keep
 	}
 	verb, arg := split(m.line)
 	cmd, known := commands[verb]

@@ -60,6 +60,7 @@ var clientOps = []op{
 	{"Client: SetModTime/ModTime", clientModTime},
 	{"Client: 8 goroutines, MaxConns 4", clientConcurrent},
 	{"Client: data cut -> resumed download/upload", clientResume},
+	{"Client: DownloadMany (one connection, PASV ahead, 550 and ABOR mid-batch)", clientDownloadMany},
 }
 
 func TestInteropClient(t *testing.T) {
