@@ -845,6 +845,9 @@ func (c *Conn) sendAbor() error {
 	if err != nil {
 		return c.fail(err)
 	}
+	if c.observed() {
+		c.noteCmd("ABOR", false)
+	}
 	return nil
 }
 

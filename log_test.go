@@ -501,3 +501,58 @@ func TestTraceNilCosts(t *testing.T) {
 		t.Fatal("ContextTrace does not return the Trace given")
 	}
 }
+
+// TestLogPipelinedAndAborted reads the records of pipelined commands
+// (each command and the reply to it) and of a download closed before the
+// end of its data (result "aborted").
+func TestLogPipelinedAndAborted(t *testing.T) {
+	ftp.CheckLeaks(t)
+	srv := ftptest.NewServer()
+	defer srv.Close()
+	srv.WriteFile("a", []byte("x"))
+	srv.WriteFile("big", bytes.Repeat([]byte("y"), 4<<20))
+	logger, h := newRecorder()
+	ctx := testCtx(t)
+	c, err := (&ftp.Dialer{Logger: logger}).Dial(ctx, srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Login(ctx, "user", "pass", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ModTimes(ctx, []string{"a", "nope"}); err != nil {
+		t.Fatal(err)
+	}
+	h.one(t, "ftp command", "cmd", "MDTM a")
+	h.one(t, "ftp command", "cmd", "MDTM nope")
+	if r := h.one(t, "ftp reply", "cmd", "MDTM a"); r.attrs["code"].Int64() != 213 {
+		t.Errorf("reply to MDTM a: %v", r)
+	}
+	if r := h.one(t, "ftp reply", "cmd", "MDTM nope"); r.attrs["code"].Int64() != 550 {
+		t.Errorf("reply to MDTM nope: %v", r)
+	}
+
+	dc, err := c.Retr(ctx, "RETR big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(dc, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := dc.Stats()
+	if s.Bytes < 10 || s.Bytes >= 4<<20 || s.Reply == "" || s.Err != nil {
+		t.Errorf("Stats of the aborted download: %+v", s)
+	}
+	r := h.one(t, "ftp transfer", "cmd", "RETR big")
+	if r.str("result") != "aborted" || r.attrs["bytes"].Int64() != s.Bytes || r.has("err") {
+		t.Errorf("transfer record: %v", r)
+	}
+	h.one(t, "ftp command", "cmd", "ABOR")
+	if _, err := c.Noop(ctx); err != nil {
+		t.Fatalf("Conn after the abort: %v", err)
+	}
+}
