@@ -126,6 +126,11 @@ func (c *Conn) putLines(cmds []string, lines [][]byte, sent *int, upto int) erro
 		}
 		return c.fail(err)
 	}
+	if c.observed() {
+		for i := first; i < *sent; i++ {
+			c.noteCmd(cmds[i], false)
+		}
+	}
 	return nil
 }
 

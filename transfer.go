@@ -134,6 +134,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 			return nil, nil, -1, err
 		}
 	}
+	t0 := time.Now()
 	var resp string
 	if c.passive {
 		c.pretFor(cmd)
@@ -188,6 +189,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		return nil, nil, -1, c.drainFinal(err)
 	}
 	c.pending = true
+	c.noteDataOpen(cmd, conn, raw, t0)
 	return conn, raw, size, nil
 }
 
