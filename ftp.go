@@ -165,6 +165,19 @@ type Dialer struct {
 	// that needs PRET but does not list it. Active mode sends no PRET,
 	// and neither does MakePasv, which does not know the transfer.
 	PRET bool
+
+	// NoOptsUTF8 keeps the connection from sending "OPTS UTF8 ON". By
+	// default it is sent once, right after the first FEAT reply that
+	// lists UTF8 (RFC 2640), so that a server that reads names in a
+	// legacy character set until told otherwise (pure-ftpd with charset
+	// conversion, Serv-U, older IIS) reads them as UTF-8. FEAT is not sent
+	// at login, which would cost every connection a round trip: it is
+	// sent when ReadDir, Stat, Walk or Feat need it, and before the first
+	// command that holds a name that is not ASCII; an ASCII-only session
+	// that lists nothing sends neither FEAT nor OPTS. The reply to OPTS is
+	// read and ignored. With Encoding Latin1 it is never sent (the server
+	// is taken to speak Latin-1). ftplib never sends it.
+	NoOptsUTF8 bool
 }
 
 // Dial connects to the FTP server at addr with a zero Dialer and reads its
@@ -299,7 +312,7 @@ func newConn(d *Dialer, host string) *Conn {
 		noopEvery: d.NoopInterval,
 		listLoc:   d.ListLocation,
 	}
-	c.fs.pret = d.PRET
+	c.fs.pret, c.fs.noOpts = d.PRET, d.NoOptsUTF8
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
 	}
@@ -790,6 +803,9 @@ func (c *Conn) Rename(ctx context.Context, from, to string) (string, error) {
 		return "", err
 	}
 	return c.call(ctx, func() (string, error) {
+		if err := c.probeUTF8("RNTO " + to); err != nil { // before RNFR (utf8.go)
+			return "", err
+		}
 		resp, err := c.sendCmd("RNFR " + from)
 		if err != nil {
 			return "", err
@@ -899,7 +915,10 @@ func (c *Conn) Quit(ctx context.Context) (string, error) {
 // reply (RFC 2389), keyed by the upper-cased feature name, with the rest
 // of the line (trimmed) as the value: "REST STREAM" gives
 // {"REST": "STREAM"}. A positive reply other than 211 is an *Error of
-// class ErrReply.
+// class ErrReply. The answer is kept for the Conn's own use (MLSD, PRET).
+// When the reply lists UTF8, "OPTS UTF8 ON" follows once per Conn, in the
+// same call, unless Dialer.NoOptsUTF8 is set or the Encoding is Latin1
+// (LastResp is then the reply to OPTS).
 func (c *Conn) Feat(ctx context.Context) (map[string]string, error) {
 	var feats map[string]string
 	_, err := c.call(ctx, func() (string, error) {
