@@ -134,11 +134,25 @@ type Dialer struct {
 	// ListLocation is the time zone of the dates in LIST replies, which
 	// carry none: [Conn.List] reads them as wall-clock times there and
 	// gives Entry.ModTime in UTC. nil (the default) means UTC. The year
-	// of a Unix date printed without one is resolved against the
-	// client's clock read in this zone (there is no portable way to ask
-	// a server its time). EPLF times (seconds since 1970) and MLSD/MLST
-	// times (UTC by RFC 3659) are not affected.
+	// of a Unix date printed without one is resolved against ServerNow
+	// (the client's clock when nil) read in this zone. EPLF times
+	// (seconds since 1970) and MLSD/MLST times (UTC by RFC 3659) are not
+	// affected.
 	ListLocation *time.Location
+
+	// ServerNow, when not nil, gives the server's current time, against
+	// which [Conn.List] (and ReadDir, Stat, Walk without MLSD) resolves
+	// the year of an ls -l date printed without one ("Nov 24 21:18"): ls
+	// prints such a date for files less than six months old by the
+	// server's clock, and the year chosen is the latest that does not put
+	// the date more than a day after ServerNow. Nil uses the client's
+	// clock, which gives the wrong year for files the server thinks
+	// recent when its clock is ahead of the client's by more than a day,
+	// or behind by more than six months. No reply of the protocol gives
+	// the server's time, so it is not guessed: for a server whose clock is
+	// known to be off by d, use func() time.Time { return
+	// time.Now().Add(d) }.
+	ServerNow func() time.Time
 
 	// Proxy, when not nil, is the proxy that the control connection and
 	// every passive data connection go through:
@@ -311,6 +325,7 @@ func newConn(d *Dialer, host string) *Conn {
 		epsv:      d.EPSV,
 		noopEvery: d.NoopInterval,
 		listLoc:   d.ListLocation,
+		serverNow: d.ServerNow,
 	}
 	c.fs.pret, c.fs.noOpts = d.PRET, d.NoOptsUTF8
 	if c.maxLine <= 0 {
@@ -398,9 +413,10 @@ type Conn struct {
 	debugOut io.Writer
 	debugMu  sync.Mutex // debug output may come from the keepalive goroutine
 
-	noopEvery time.Duration  // Dialer.NoopInterval
-	listLoc   *time.Location // Dialer.ListLocation
-	noops     int            // NOOPs sent during a transfer, replies not read yet
+	noopEvery time.Duration    // Dialer.NoopInterval
+	listLoc   *time.Location   // Dialer.ListLocation
+	serverNow func() time.Time // Dialer.ServerNow (clock.go)
+	noops     int              // NOOPs sent during a transfer, replies not read yet
 
 	// Settings changed by the setters (not concurrently with calls).
 	debug         int
