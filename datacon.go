@@ -37,8 +37,8 @@ type DataConn struct {
 	nextCmd string // the transfer next is for, for its PRET (features.go)
 	binary  bool   // TYPE I download from offset 0: a 150 size is checked
 	size    int64
-	n       int64
-	wire    int64 // line mode: bytes read from conn
+	n       atomic.Int64 // bytes moved (atomic: Abort may read it from another goroutine)
+	wire    atomic.Int64 // line mode: bytes read from conn
 	eof     bool
 	short   error // the data connection ended without close_notify
 	netErr  error // the data connection failed (as returned to the caller)
@@ -53,6 +53,16 @@ type DataConn struct {
 	kaStop chan struct{} // closed to stop the keepalive goroutine
 	kaDone chan struct{} // closed when it has ended
 	kaOnce sync.Once
+
+	// Statistics (stats.go, log.go).
+	start   time.Time
+	offset  int64
+	passive bool
+	trace   *Trace
+	cause   error      // the error that made end abort the transfer
+	statsMu sync.Mutex // guards what follows
+	done    bool
+	stats   TransferStats
 }
 
 // open is the one path of every managed transfer: it takes the Conn, sets
@@ -67,6 +77,7 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 			return nil, err
 		}
 	}
+	start := time.Now()
 	stop, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -83,6 +94,7 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 		return nil, err
 	}
 	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, cmd: cmd, upload: upload, size: size}
+	d.start, d.offset, d.passive, d.trace = start, restOffset(o), c.passive, c.trace
 	if tc, ok := conn.(*net.TCPConn); ok {
 		d.tcp = tc
 	}
@@ -161,6 +173,9 @@ func (c *Conn) sendNoop() bool {
 	n, err := c.ctrl.Write([]byte(noop))
 	if n == len(noop) {
 		c.noops++
+		if c.observed() {
+			c.noteCmd("NOOP", true)
+		}
 	}
 	if err != nil {
 		if n > 0 && n < len(noop) {
@@ -314,7 +329,7 @@ func (d *DataConn) Read(p []byte) (int, error) {
 	} else {
 		n, err = d.conn.Read(p)
 	}
-	d.n += int64(n)
+	d.n.Add(int64(n))
 	if err != nil {
 		err = d.readErr(err)
 	}
@@ -336,9 +351,9 @@ func (d *DataConn) atEOF() error {
 	if !noCloseNotify(d.conn) {
 		return io.EOF
 	}
-	got := d.n
+	got := d.n.Load()
 	if d.lr != nil {
-		got = d.wire
+		got = d.wire.Load()
 	}
 	if d.size >= 0 && got >= d.size {
 		return io.EOF
@@ -356,7 +371,7 @@ type wireReader DataConn
 
 func (w *wireReader) Read(p []byte) (int, error) {
 	n, err := w.conn.Read(p)
-	w.wire += int64(n)
+	w.wire.Add(int64(n))
 	return n, err
 }
 
@@ -401,7 +416,7 @@ func (d *DataConn) WriteTo(w io.Writer) (int64, error) {
 	if d.tcp != nil && d.lr == nil && !d.closed.Load() {
 		if d.c.timeout <= 0 {
 			n, err := d.tcp.WriteTo(w)
-			d.n += n
+			d.n.Add(n)
 			if err == nil {
 				d.eof = true
 			}
@@ -447,7 +462,7 @@ func (d *DataConn) Write(p []byte) (int, error) {
 	}
 	d.c.arm(d.raw)
 	n, err := d.conn.Write(p)
-	d.n += int64(n)
+	d.n.Add(int64(n))
 	if err != nil {
 		if d.closed.Load() {
 			err = d.closedErr()
@@ -469,7 +484,7 @@ func (d *DataConn) ReadFrom(r io.Reader) (int64, error) {
 	if d.tcp != nil && !d.closed.Load() {
 		if d.c.timeout <= 0 {
 			n, err := d.tcp.ReadFrom(r)
-			d.n += n
+			d.n.Add(n)
 			return n, d.copyErr(err)
 		}
 		if isKernelConn(r) {
@@ -525,7 +540,7 @@ func (d *DataConn) sliceCopy(copy func(lr *io.LimitedReader) (int64, error)) (in
 		lr.N = zeroCopySlice
 		n, err := copy(&lr)
 		total += n
-		d.n += n
+		d.n.Add(n)
 		if err != nil {
 			return total, d.copyErr(err)
 		}
@@ -584,7 +599,7 @@ func (d *DataConn) buffer(n int) []byte {
 // Close is safe to call more than once: later calls return the first
 // result.
 func (d *DataConn) Close() error {
-	if !d.upload && !d.eof && d.size >= 0 && d.n >= d.size && !d.closed.Load() {
+	if !d.upload && !d.eof && d.size >= 0 && d.n.Load() >= d.size && !d.closed.Load() {
 		// All the announced bytes were read: one more read sees the end
 		// of the data, and the transfer needs no ABOR.
 		var one [1]byte
@@ -651,6 +666,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		// gets the error at once.
 		d.aborted.Store(true)
 		d.err = fmt.Errorf("ftp: transfer interrupted: %w", intr)
+		d.transferDone()
 		c.abortLater(d.raw, d.stop)
 		return true, d.err
 	}
@@ -701,8 +717,8 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 			err = d.netErr
 		case cerr != nil:
 			err = c.wrapIO(cerr)
-		case d.binary && d.size >= 0 && d.n < d.size:
-			err = fmt.Errorf("ftp: transfer ended after %d of %d bytes: %w", d.n, d.size, io.ErrUnexpectedEOF)
+		case d.binary && d.size >= 0 && d.n.Load() < d.size:
+			err = fmt.Errorf("ftp: transfer ended after %d of %d bytes: %w", d.n.Load(), d.size, io.ErrUnexpectedEOF)
 		}
 		d.err = err
 	}
@@ -711,6 +727,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		c.cur = nil
 	}
 	c.mu.Unlock()
+	d.transferDone()
 	c.release(d.stop)
 	if abort {
 		return true, err
@@ -828,6 +845,9 @@ func (c *Conn) sendAbor() error {
 	if err != nil {
 		return c.fail(err)
 	}
+	if c.observed() {
+		c.noteCmd("ABOR", false)
+	}
 	return nil
 }
 
@@ -880,6 +900,9 @@ func checkAbortReply(resp string, err error) (string, error) {
 // aborted (to stay in step) and err returned; otherwise Close's result.
 func (d *DataConn) end(err error) (string, error) {
 	if err != nil && (d.short == nil || err != d.short) {
+		d.mu.Lock()
+		d.cause = err
+		d.mu.Unlock()
 		if ran, _ := d.finish(true); ran {
 			d.recycle()
 		}
@@ -917,7 +940,7 @@ func (d *DataConn) readLine() (string, error) {
 			return "", err
 		}
 	}
-	d.n += int64(len(b))
+	d.n.Add(int64(len(b)))
 	line := decode(d.c.enc, b)
 	if d.c.debug > 2 {
 		d.c.debugLine("*retr*", line+"\n", false)

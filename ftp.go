@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -192,6 +193,45 @@ type Dialer struct {
 	// read and ignored. With Encoding Latin1 it is never sent (the server
 	// is taken to speak Latin-1). ftplib never sends it.
 	NoOptsUTF8 bool
+
+	// Logger, when not nil, receives structured records of the session,
+	// beside Debug's ftplib text (which it does not change). Records are
+	// logged with the ctx of the call they belong to. Their messages,
+	// levels and attribute keys are stable:
+	//
+	//   - "ftp connect" (Debug): the control connection was opened:
+	//     addr ("host:port" dialled), dur; err when it failed.
+	//   - "ftp tls" (Debug): a TLS handshake ended: conn ("control" or
+	//     "data"), tls (the version, such as "TLS 1.3") and resumed (the
+	//     session was resumed) when it succeeded, dur; err when it failed.
+	//   - "ftp command" (Debug): a command was sent: cmd.
+	//   - "ftp reply" (Debug): a reply was read: cmd (the command it
+	//     answers, "" for the welcome), code (0 when malformed), text (the
+	//     whole reply), dur (since cmd was sent).
+	//   - "ftp data" (Debug): a data connection is ready: cmd (the
+	//     transfer command), mode ("passive" or "active"), addr (the
+	//     server's end), tls and resumed when it is protected, dur (since
+	//     the transfer's set-up began).
+	//   - "ftp transfer" (Info): a transfer run through a DataConn ended
+	//     (every RetrBinary, StorBinary, RetrLines, StorLines, listing,
+	//     Retr/Stor): cmd, bytes (on the data connection), dur (from the
+	//     set-up to the final reply), rate (bytes per second), offset
+	//     (when resumed with REST), tls and resumed when protected, result
+	//     ("ok", "aborted" or "failed"), code (of the final reply, when
+	//     one was read), err when it failed. See [TransferStats].
+	//   - "ftp fallback" (Warn): the passive command from ("EPSV" or
+	//     "PASV") was refused or its port could not be reached, and to is
+	//     tried instead: from, to, err.
+	//   - "ftp retry" (Warn, from a [Client]): a call failed with a
+	//     transient error and is tried again: op (as in fs.PathError),
+	//     path, attempt (1 for the first retry), wait (the backoff), err.
+	//
+	// No record holds a password: the argument of PASS and ACCT is
+	// masked ("PASS ****") whatever its letter case, errors carry masked
+	// commands, and URL credentials are never logged. A Client logs
+	// through its Dialer's Logger. Nil (the default) logs nothing and
+	// costs nothing. For timings without a logger, see [Trace].
+	Logger *slog.Logger
 }
 
 // Dial connects to the FTP server at addr with a zero Dialer and reads its
@@ -214,6 +254,7 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	host, port := splitAddr(addr)
 	hostport := net.JoinHostPort(host, port)
 	c := newConn(d, host)
+	c.observe(ctx)
 	if d.Proxy != nil {
 		if d.Active {
 			return nil, ErrActiveProxy
@@ -230,7 +271,11 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 			return nil, err
 		}
 	}
+	t0 := time.Now()
 	nc, err := c.dialTCP(ctx, hostport, d.LocalAddr)
+	if c.observed() {
+		c.noteConnect(hostport, t0, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -326,6 +371,7 @@ func newConn(d *Dialer, host string) *Conn {
 		noopEvery: d.NoopInterval,
 		listLoc:   d.ListLocation,
 		serverNow: d.ServerNow,
+		log:       d.logger(),
 	}
 	c.fs.pret, c.fs.noOpts = d.PRET, d.NoOptsUTF8
 	if c.maxLine <= 0 {
@@ -361,6 +407,15 @@ func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Co
 	}
 	var nc net.Conn
 	var err error
+	if t := c.trace; t != nil {
+		ctx = netTrace(ctx, t, addr)
+		if t.ConnectStart != nil {
+			t.ConnectStart(target)
+		}
+		if t.ConnectDone != nil {
+			defer func() { t.ConnectDone(target, err) }()
+		}
+	}
 	if c.dialFn != nil {
 		nc, err = c.dialFn(ctx, "tcp", addr)
 	} else {
@@ -454,6 +509,13 @@ type Conn struct {
 	tlsCleared  bool                 // CCC returned the control connection to clear text
 	dataTLS     *tls.ConnectionState // last protected data connection (under mu)
 
+	// Observability (log.go, trace.go): log is fixed at Dial, the rest
+	// belongs to the call holding busy.
+	log    *slog.Logger    // Dialer.Logger, nil for none
+	octx   context.Context // the ctx of the call, for records and hooks
+	trace  *Trace          // ContextTrace(octx), nil for none
+	sentAt time.Time       // when the last command was sent, while observed
+
 	busy atomic.Bool
 
 	// mlst caches whether the server lists MLST in FEAT, for ReadDir:
@@ -523,12 +585,14 @@ func (c *Conn) acquire(ctx context.Context) (stop func(), err error) {
 		c.busy.Store(false)
 		return nil, fmt.Errorf("ftp: %w", err)
 	}
+	c.observe(ctx)
 	return c.watch(ctx), nil
 }
 
 // release ends a call started by acquire.
 func (c *Conn) release(stop func()) {
 	stop()
+	c.unobserve()
 	c.busy.Store(false)
 }
 

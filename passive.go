@@ -68,6 +68,7 @@ func (c *Conn) makePasv() (string, int, error) {
 	if first == "EPSV" {
 		other = "PASV"
 	}
+	c.noteFallback(first, other, err)
 	host, port, err2 := c.pasvWith(other)
 	if err2 != nil {
 		return "", 0, errors.Join(err, err2)
@@ -99,6 +100,7 @@ func (c *Conn) pasvDialAt(ctx context.Context, host string, port int) (net.Conn,
 	if err == nil || c.lastPasv != "EPSV" || ctx.Err() != nil {
 		return raw, err
 	}
+	c.noteFallback("EPSV", "PASV", err)
 	host, port, err2 := c.pasvWith("PASV")
 	if err2 == nil {
 		raw, err2 = c.dialData(ctx, host, port)

@@ -137,6 +137,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 	if err := c.probeTransfer(cmd); err != nil { // utf8.go
 		return nil, nil, -1, err
 	}
+	t0 := time.Now()
 	var resp string
 	if c.passive {
 		c.pretFor(cmd)
@@ -191,6 +192,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		return nil, nil, -1, c.drainFinal(err)
 	}
 	c.pending = true
+	c.noteDataOpen(cmd, conn, raw, t0)
 	return conn, raw, size, nil
 }
 
