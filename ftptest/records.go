@@ -77,7 +77,10 @@ const (
 	// ResultOK is the Result of a transfer that completed.
 	ResultOK = "ok"
 	// ResultAborted is the Result of a transfer the client aborted with
-	// ABOR, or that was still running when its session ended.
+	// ABOR, or that was still running when its session ended. A client
+	// that closes the data connection as soon as it has sent ABOR (as
+	// package ftp does) may make the server's write fail before the ABOR
+	// is read: the transfer is then ResultFailed.
 	ResultAborted = "aborted"
 	// ResultFailed is the Result of a transfer that failed otherwise: no
 	// data connection, a failed or refused TLS handshake, a network
