@@ -464,7 +464,7 @@ func (c *Client) Do(ctx context.Context, fn func(*Conn) error) error {
 		if err == nil {
 			break
 		}
-		if attempt >= c.retries() || !c.retryable(ctx, err) || backoff(ctx, attempt) != nil {
+		if attempt >= c.retries() || !c.retryable(ctx, err) || c.retryWait(ctx, "do", "", attempt, err) != nil {
 			return err
 		}
 	}

@@ -173,11 +173,14 @@ func (b *batch) run(cn *Conn, i int) (int, error) {
 		if cw.n > 0 {
 			Rest(cw.n)(&o)
 		}
-		ahead := false
+		next := ""
 		if j := b.pending(i + 1); j < len(b.res) {
-			ahead = cn.checkCmd("RETR "+b.c.abs(b.res[j].Path)) == nil
+			next = "RETR " + b.c.abs(b.res[j].Path)
+			if cn.checkCmd(next) != nil {
+				next = ""
+			}
 		}
-		err := cn.retrOne(ctx, "RETR "+p, cw, &o, ahead)
+		err := cn.retrOne(ctx, "RETR "+p, cw, &o, next)
 		switch {
 		case err == nil:
 		case cw.err != nil:
@@ -192,16 +195,16 @@ func (b *batch) run(cn *Conn, i int) (int, error) {
 }
 
 // retrOne is one download of RetrMany: cmd in binary mode to w, with the
-// options o; with ahead, the PASV or EPSV of a next transfer goes out as
-// soon as the data has reached its end, its reply left for that transfer
-// (or settle) to read.
-func (c *Conn) retrOne(ctx context.Context, cmd string, w io.Writer, o *transferOpts, ahead bool) error {
+// options o; with next (the next transfer command), the PASV or EPSV of
+// that transfer goes out as soon as the data has reached its end, its
+// reply left for that transfer (or settle) to read.
+func (c *Conn) retrOne(ctx context.Context, cmd string, w io.Writer, o *transferOpts, next string) error {
 	d, err := c.open(ctx, "I", true, cmd, o, false)
 	if err != nil {
 		return err
 	}
-	if ahead && c.passive {
-		d.next = c.firstPasv()
+	if next != "" && c.passive {
+		d.next, d.nextCmd = c.firstPasv(), next
 	}
 	_, cerr := io.Copy(w, d)
 	_, err = d.end(cerr)

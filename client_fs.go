@@ -27,7 +27,7 @@ func (c *Client) hold(ctx context.Context, op, p string, fn func(cn *Conn) error
 			}
 			c.giveBack(ctx, pc, err)
 		}
-		if attempt >= c.retries() || !c.retryable(ctx, err) || backoff(ctx, attempt) != nil {
+		if attempt >= c.retries() || !c.retryable(ctx, err) || c.retryWait(ctx, op, p, attempt, err) != nil {
 			return nil, pathErr(op, p, err)
 		}
 	}
@@ -118,12 +118,13 @@ func (r *fileReader) Read(p []byte) (int, error) {
 		}
 		if n > 0 {
 			// Deliver what arrived; the next Read resumes.
+			r.c.noteRetry(r.ctx, "read", r.path, retries, 0, err)
 			if serr := r.start(); serr != nil {
 				r.err = serr
 			}
 			return n, nil
 		}
-		if berr := backoff(r.ctx, retries); berr != nil {
+		if berr := r.c.retryWait(r.ctx, "read", r.path, retries, err); berr != nil {
 			r.err = pathErr("read", r.path, err)
 			return 0, r.err
 		}

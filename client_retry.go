@@ -95,11 +95,7 @@ func (c *Client) retryable(ctx context.Context, err error) bool {
 // backoff waits before retry number attempt+1: 50 ms, doubling up to 2 s.
 // It returns early with ctx's error.
 func backoff(ctx context.Context, attempt int) error {
-	d := retryFirst << min(attempt, 6)
-	if d > retryMax {
-		d = retryMax
-	}
-	t := time.NewTimer(d)
+	t := time.NewTimer(retryDelay(attempt))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -107,6 +103,11 @@ func backoff(ctx context.Context, attempt int) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// retryDelay is the wait before retry number attempt+1.
+func retryDelay(attempt int) time.Duration {
+	return min(retryFirst<<min(attempt, 6), retryMax)
 }
 
 // with runs fn on a pooled connection, and again on a fresh one after a
@@ -129,7 +130,7 @@ func (c *Client) with(ctx context.Context, op, path string, fn func(cn *Conn) er
 		if err == nil {
 			return nil
 		}
-		if attempt >= c.retries() || !c.retryable(ctx, err) || backoff(ctx, attempt) != nil {
+		if attempt >= c.retries() || !c.retryable(ctx, err) || c.retryWait(ctx, op, path, attempt, err) != nil {
 			return pathErr(op, path, err)
 		}
 	}

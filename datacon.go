@@ -24,24 +24,25 @@ import (
 // another socket use sendfile and splice. With a Dialer.Timeout the kernel
 // copies run in slices of 512 KiB, each under a fresh deadline.
 type DataConn struct {
-	c      *Conn
-	ctx    context.Context
-	stop   func()
-	conn   net.Conn     // as returned by wrapData
-	raw    net.Conn     // the socket
-	tcp    *net.TCPConn // the socket when conn is it: zero-copy path
-	lr     *lineReader  // line mode: reads go through lr.br
-	cmd    string       // the transfer command, for errors (see ioErr)
-	upload bool
-	next   string // PASV or EPSV to send at the end of the data (RetrMany)
-	binary bool   // TYPE I download from offset 0: a 150 size is checked
-	size   int64
-	n      int64
-	wire   int64 // line mode: bytes read from conn
-	eof    bool
-	short  error // the data connection ended without close_notify
-	netErr error // the data connection failed (as returned to the caller)
-	buf    *[]byte
+	c       *Conn
+	ctx     context.Context
+	stop    func()
+	conn    net.Conn     // as returned by wrapData
+	raw     net.Conn     // the socket
+	tcp     *net.TCPConn // the socket when conn is it: zero-copy path
+	lr      *lineReader  // line mode: reads go through lr.br
+	cmd     string       // the transfer command, for errors (see ioErr)
+	upload  bool
+	next    string // PASV or EPSV to send at the end of the data (RetrMany)
+	nextCmd string // the transfer next is for, for its PRET (features.go)
+	binary  bool   // TYPE I download from offset 0: a 150 size is checked
+	size    int64
+	n       atomic.Int64 // bytes moved (atomic: Abort may read it from another goroutine)
+	wire    atomic.Int64 // line mode: bytes read from conn
+	eof     bool
+	short   error // the data connection ended without close_notify
+	netErr  error // the data connection failed (as returned to the caller)
+	buf     *[]byte
 
 	aborted atomic.Bool
 	closed  atomic.Bool
@@ -52,6 +53,16 @@ type DataConn struct {
 	kaStop chan struct{} // closed to stop the keepalive goroutine
 	kaDone chan struct{} // closed when it has ended
 	kaOnce sync.Once
+
+	// Statistics (stats.go, log.go).
+	start   time.Time
+	offset  int64
+	passive bool
+	trace   *Trace
+	cause   error      // the error that made end abort the transfer
+	statsMu sync.Mutex // guards what follows
+	done    bool
+	stats   TransferStats
 }
 
 // open is the one path of every managed transfer: it takes the Conn, sets
@@ -66,6 +77,7 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 			return nil, err
 		}
 	}
+	start := time.Now()
 	stop, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -85,6 +97,7 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 		c.earlyCloseNotify(conn) // overlap_tls.go
 	}
 	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, cmd: cmd, upload: upload, size: size}
+	d.start, d.offset, d.passive, d.trace = start, restOffset(o), c.passive, c.trace
 	if tc, ok := conn.(*net.TCPConn); ok {
 		d.tcp = tc
 	}
@@ -163,6 +176,9 @@ func (c *Conn) sendNoop() bool {
 	n, err := c.ctrl.Write([]byte(noop))
 	if n == len(noop) {
 		c.noops++
+		if c.observed() {
+			c.noteCmd("NOOP", true)
+		}
 	}
 	if err != nil {
 		if n > 0 && n < len(noop) {
@@ -316,7 +332,7 @@ func (d *DataConn) Read(p []byte) (int, error) {
 	} else {
 		n, err = d.conn.Read(p)
 	}
-	d.n += int64(n)
+	d.n.Add(int64(n))
 	if err != nil {
 		err = d.readErr(err)
 	}
@@ -338,9 +354,9 @@ func (d *DataConn) atEOF() error {
 	if !noCloseNotify(d.conn) {
 		return io.EOF
 	}
-	got := d.n
+	got := d.n.Load()
 	if d.lr != nil {
-		got = d.wire
+		got = d.wire.Load()
 	}
 	if d.size >= 0 && got >= d.size {
 		return io.EOF
@@ -358,7 +374,7 @@ type wireReader DataConn
 
 func (w *wireReader) Read(p []byte) (int, error) {
 	n, err := w.conn.Read(p)
-	w.wire += int64(n)
+	w.wire.Add(int64(n))
 	return n, err
 }
 
@@ -403,7 +419,7 @@ func (d *DataConn) WriteTo(w io.Writer) (int64, error) {
 	if d.tcp != nil && d.lr == nil && !d.closed.Load() {
 		if d.c.timeout <= 0 {
 			n, err := d.tcp.WriteTo(w)
-			d.n += n
+			d.n.Add(n)
 			if err == nil {
 				d.eof = true
 			}
@@ -449,7 +465,7 @@ func (d *DataConn) Write(p []byte) (int, error) {
 	}
 	d.c.arm(d.raw)
 	n, err := d.conn.Write(p)
-	d.n += int64(n)
+	d.n.Add(int64(n))
 	if err != nil {
 		if d.closed.Load() {
 			err = d.closedErr()
@@ -471,7 +487,7 @@ func (d *DataConn) ReadFrom(r io.Reader) (int64, error) {
 	if d.tcp != nil && !d.closed.Load() {
 		if d.c.timeout <= 0 {
 			n, err := d.tcp.ReadFrom(r)
-			d.n += n
+			d.n.Add(n)
 			return n, d.copyErr(err)
 		}
 		if isKernelConn(r) {
@@ -527,7 +543,7 @@ func (d *DataConn) sliceCopy(copy func(lr *io.LimitedReader) (int64, error)) (in
 		lr.N = zeroCopySlice
 		n, err := copy(&lr)
 		total += n
-		d.n += n
+		d.n.Add(n)
 		if err != nil {
 			return total, d.copyErr(err)
 		}
@@ -586,7 +602,7 @@ func (d *DataConn) buffer(n int) []byte {
 // Close is safe to call more than once: later calls return the first
 // result.
 func (d *DataConn) Close() error {
-	if !d.upload && !d.eof && d.size >= 0 && d.n >= d.size && !d.closed.Load() {
+	if !d.upload && !d.eof && d.size >= 0 && d.n.Load() >= d.size && !d.closed.Load() {
 		// All the announced bytes were read: one more read sees the end
 		// of the data, and the transfer needs no ABOR.
 		var one [1]byte
@@ -653,6 +669,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		// gets the error at once.
 		d.aborted.Store(true)
 		d.err = fmt.Errorf("ftp: transfer interrupted: %w", intr)
+		d.transferDone()
 		c.abortLater(d.raw, d.stop)
 		return true, d.err
 	}
@@ -681,9 +698,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 			// this one's (overlap.go). A failed write breaks the Conn,
 			// and finalResp then fails too.
 			cmd := c.cmd
-			if c.putCmd(d.next) == nil {
-				c.pasvDue = d.next
-			}
+			c.sendAhead(d.next, d.nextCmd)
 			c.cmd = cmd // the final reply read next is the transfer's
 		}
 		cerr := c.closeData(d.ctx, d.conn, d.upload)
@@ -705,8 +720,8 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 			err = d.netErr
 		case cerr != nil:
 			err = c.wrapIO(cerr)
-		case d.binary && d.size >= 0 && d.n < d.size:
-			err = fmt.Errorf("ftp: transfer ended after %d of %d bytes: %w", d.n, d.size, io.ErrUnexpectedEOF)
+		case d.binary && d.size >= 0 && d.n.Load() < d.size:
+			err = fmt.Errorf("ftp: transfer ended after %d of %d bytes: %w", d.n.Load(), d.size, io.ErrUnexpectedEOF)
 		}
 		d.err = err
 	}
@@ -715,6 +730,7 @@ func (d *DataConn) finish(abort bool) (ran bool, err error) {
 		c.cur = nil
 	}
 	c.mu.Unlock()
+	d.transferDone()
 	c.release(d.stop)
 	if abort {
 		return true, err
@@ -832,6 +848,9 @@ func (c *Conn) sendAbor() error {
 	if err != nil {
 		return c.fail(err)
 	}
+	if c.observed() {
+		c.noteCmd("ABOR", false)
+	}
 	return nil
 }
 
@@ -884,6 +903,9 @@ func checkAbortReply(resp string, err error) (string, error) {
 // aborted (to stay in step) and err returned; otherwise Close's result.
 func (d *DataConn) end(err error) (string, error) {
 	if err != nil && (d.short == nil || err != d.short) {
+		d.mu.Lock()
+		d.cause = err
+		d.mu.Unlock()
 		if ran, _ := d.finish(true); ran {
 			d.recycle()
 		}
@@ -921,7 +943,7 @@ func (d *DataConn) readLine() (string, error) {
 			return "", err
 		}
 	}
-	d.n += int64(len(b))
+	d.n.Add(int64(len(b)))
 	line := decode(d.c.enc, b)
 	if d.c.debug > 2 {
 		d.c.debugLine("*retr*", line+"\n", false)

@@ -115,11 +115,12 @@ func (e *Error) Temporary() bool { return e.class == ErrTemp }
 
 // maskCmd returns the command line cmd as an error may show it: the
 // argument of PASS or ACCT, in any letter case, is replaced by "****"
-// (whatever its length), leading spaces included in the test.
+// (whatever its length), leading spaces and tabs included in the test,
+// and a tab after the verb too (some servers split on any blank).
 func maskCmd(cmd string) string {
-	verb := strings.TrimLeft(cmd, " ")
+	verb := strings.TrimLeft(cmd, " \t")
 	if len(verb) >= 4 && (strings.EqualFold(verb[:4], "PASS") || strings.EqualFold(verb[:4], "ACCT")) &&
-		(len(verb) == 4 || verb[4] == ' ') {
+		(len(verb) == 4 || verb[4] == ' ' || verb[4] == '\t') {
 		return verb[:4] + " ****"
 	}
 	return cmd

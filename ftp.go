@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -134,11 +135,25 @@ type Dialer struct {
 	// ListLocation is the time zone of the dates in LIST replies, which
 	// carry none: [Conn.List] reads them as wall-clock times there and
 	// gives Entry.ModTime in UTC. nil (the default) means UTC. The year
-	// of a Unix date printed without one is resolved against the
-	// client's clock read in this zone (there is no portable way to ask
-	// a server its time). EPLF times (seconds since 1970) and MLSD/MLST
-	// times (UTC by RFC 3659) are not affected.
+	// of a Unix date printed without one is resolved against ServerNow
+	// (the client's clock when nil) read in this zone. EPLF times
+	// (seconds since 1970) and MLSD/MLST times (UTC by RFC 3659) are not
+	// affected.
 	ListLocation *time.Location
+
+	// ServerNow, when not nil, gives the server's current time, against
+	// which [Conn.List] (and ReadDir, Stat, Walk without MLSD) resolves
+	// the year of an ls -l date printed without one ("Nov 24 21:18"): ls
+	// prints such a date for files less than six months old by the
+	// server's clock, and the year chosen is the latest that does not put
+	// the date more than a day after ServerNow. Nil uses the client's
+	// clock, which gives the wrong year for files the server thinks
+	// recent when its clock is ahead of the client's by more than a day,
+	// or behind by more than six months. No reply of the protocol gives
+	// the server's time, so it is not guessed: for a server whose clock is
+	// known to be off by d, use func() time.Time { return
+	// time.Now().Add(d) }.
+	ServerNow func() time.Time
 
 	// Proxy, when not nil, is the proxy that the control connection and
 	// every passive data connection go through:
@@ -155,6 +170,68 @@ type Dialer struct {
 	// A failure is a *ProxyError, whose text shows the URL with its
 	// password redacted. Nil (the default) connects directly.
 	Proxy *url.URL
+
+	// PRET sends "PRET <transfer command>" before every PASV and EPSV, as
+	// distributed servers such as drftpd require. Without it PRET is sent
+	// only to a server whose FEAT reply lists PRET, known from an earlier
+	// FEAT or from one sent (once per connection) when a PASV or EPSV is
+	// refused with a 5xx reply that mentions PRET, as drftpd's does; so
+	// servers that need no PRET cost no round trip. Set it for a server
+	// that needs PRET but does not list it. Active mode sends no PRET,
+	// and neither does MakePasv, which does not know the transfer.
+	PRET bool
+
+	// NoOptsUTF8 keeps the connection from sending "OPTS UTF8 ON". By
+	// default it is sent once, right after the first FEAT reply that
+	// lists UTF8 (RFC 2640), so that a server that reads names in a
+	// legacy character set until told otherwise (pure-ftpd with charset
+	// conversion, Serv-U, older IIS) reads them as UTF-8. FEAT is not sent
+	// at login, which would cost every connection a round trip: it is
+	// sent when ReadDir, Stat, Walk or Feat need it, and before the first
+	// command that holds a name that is not ASCII; an ASCII-only session
+	// that lists nothing sends neither FEAT nor OPTS. The reply to OPTS is
+	// read and ignored. With Encoding Latin1 it is never sent (the server
+	// is taken to speak Latin-1). ftplib never sends it.
+	NoOptsUTF8 bool
+
+	// Logger, when not nil, receives structured records of the session,
+	// beside Debug's ftplib text (which it does not change). Records are
+	// logged with the ctx of the call they belong to. Their messages,
+	// levels and attribute keys are stable:
+	//
+	//   - "ftp connect" (Debug): the control connection was opened:
+	//     addr ("host:port" dialled), dur; err when it failed.
+	//   - "ftp tls" (Debug): a TLS handshake ended: conn ("control" or
+	//     "data"), tls (the version, such as "TLS 1.3") and resumed (the
+	//     session was resumed) when it succeeded, dur; err when it failed.
+	//   - "ftp command" (Debug): a command was sent: cmd.
+	//   - "ftp reply" (Debug): a reply was read: cmd (the command it
+	//     answers, "" for the welcome), code (0 when malformed), text (the
+	//     whole reply), dur (since cmd was sent).
+	//   - "ftp data" (Debug): a data connection is ready: cmd (the
+	//     transfer command), mode ("passive" or "active"), addr (the
+	//     server's end), tls and resumed when it is protected, dur (since
+	//     the transfer's set-up began).
+	//   - "ftp transfer" (Info): a transfer run through a DataConn ended
+	//     (every RetrBinary, StorBinary, RetrLines, StorLines, listing,
+	//     Retr/Stor): cmd, bytes (on the data connection), dur (from the
+	//     set-up to the final reply), rate (bytes per second), offset
+	//     (when resumed with REST), tls and resumed when protected, result
+	//     ("ok", "aborted" or "failed"), code (of the final reply, when
+	//     one was read), err when it failed. See [TransferStats].
+	//   - "ftp fallback" (Warn): the passive command from ("EPSV" or
+	//     "PASV") was refused or its port could not be reached, and to is
+	//     tried instead: from, to, err.
+	//   - "ftp retry" (Warn, from a [Client]): a call failed with a
+	//     transient error and is tried again: op (as in fs.PathError),
+	//     path, attempt (1 for the first retry), wait (the backoff), err.
+	//
+	// No record holds a password: the argument of PASS and ACCT is
+	// masked ("PASS ****") whatever its letter case, errors carry masked
+	// commands, and URL credentials are never logged. A Client logs
+	// through its Dialer's Logger. Nil (the default) logs nothing and
+	// costs nothing. For timings without a logger, see [Trace].
+	Logger *slog.Logger
 }
 
 // Dial connects to the FTP server at addr with a zero Dialer and reads its
@@ -177,6 +254,7 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	host, port := splitAddr(addr)
 	hostport := net.JoinHostPort(host, port)
 	c := newConn(d, host)
+	c.observe(ctx)
 	if d.Proxy != nil {
 		if d.Active {
 			return nil, ErrActiveProxy
@@ -193,7 +271,11 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 			return nil, err
 		}
 	}
+	t0 := time.Now()
 	nc, err := c.dialTCP(ctx, hostport, d.LocalAddr)
+	if c.observed() {
+		c.noteConnect(hostport, t0, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +370,10 @@ func newConn(d *Dialer, host string) *Conn {
 		epsv:      d.EPSV,
 		noopEvery: d.NoopInterval,
 		listLoc:   d.ListLocation,
+		serverNow: d.ServerNow,
+		log:       d.logger(),
 	}
+	c.fs.pret, c.fs.noOpts = d.PRET, d.NoOptsUTF8
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
 	}
@@ -322,6 +407,15 @@ func (c *Conn) dialTCP(ctx context.Context, addr string, laddr net.Addr) (net.Co
 	}
 	var nc net.Conn
 	var err error
+	if t := c.trace; t != nil {
+		ctx = netTrace(ctx, t, addr)
+		if t.ConnectStart != nil {
+			t.ConnectStart(target)
+		}
+		if t.ConnectDone != nil {
+			defer func() { t.ConnectDone(target, err) }()
+		}
+	}
 	if c.dialFn != nil {
 		nc, err = c.dialFn(ctx, "tcp", addr)
 	} else {
@@ -374,9 +468,10 @@ type Conn struct {
 	debugOut io.Writer
 	debugMu  sync.Mutex // debug output may come from the keepalive goroutine
 
-	noopEvery time.Duration  // Dialer.NoopInterval
-	listLoc   *time.Location // Dialer.ListLocation
-	noops     int            // NOOPs sent during a transfer, replies not read yet
+	noopEvery time.Duration    // Dialer.NoopInterval
+	listLoc   *time.Location   // Dialer.ListLocation
+	serverNow func() time.Time // Dialer.ServerNow (clock.go)
+	noops     int              // NOOPs sent during a transfer, replies not read yet
 
 	// Settings changed by the setters (not concurrently with calls).
 	debug         int
@@ -398,10 +493,11 @@ type Conn struct {
 	buf      []byte
 	welcome  string
 	lastResp string
-	curType  string // representation type known to be in force, "" unknown
-	cmd      string // the command whose reply is read next, "" for none (masked in errors)
-	pending  bool   // a transfer's final reply is still due (after TransferCmd)
-	pasvDue  string // PASV or EPSV sent ahead, reply not read yet (overlap.go)
+	curType  string    // representation type known to be in force, "" unknown
+	cmd      string    // the command whose reply is read next, "" for none (masked in errors)
+	pending  bool      // a transfer's final reply is still due (after TransferCmd)
+	pasvDue  string    // PASV or EPSV sent ahead, reply not read yet (overlap.go)
+	fs       featState // FEAT's answer, PRET, OPTS UTF8 (features.go)
 
 	// FTPS state (tls.go and the FTPS type).
 	tlsConfig   *tls.Config
@@ -412,6 +508,13 @@ type Conn struct {
 	tlsData     *tls.Config          // data connections' config (see tlsSetup)
 	tlsCleared  bool                 // CCC returned the control connection to clear text
 	dataTLS     *tls.ConnectionState // last protected data connection (under mu)
+
+	// Observability (log.go, trace.go): log is fixed at Dial, the rest
+	// belongs to the call holding busy.
+	log    *slog.Logger    // Dialer.Logger, nil for none
+	octx   context.Context // the ctx of the call, for records and hooks
+	trace  *Trace          // ContextTrace(octx), nil for none
+	sentAt time.Time       // when the last command was sent, while observed
 
 	busy atomic.Bool
 
@@ -482,12 +585,14 @@ func (c *Conn) acquire(ctx context.Context) (stop func(), err error) {
 		c.busy.Store(false)
 		return nil, fmt.Errorf("ftp: %w", err)
 	}
+	c.observe(ctx)
 	return c.watch(ctx), nil
 }
 
 // release ends a call started by acquire.
 func (c *Conn) release(stop func()) {
 	stop()
+	c.unobserve()
 	c.busy.Store(false)
 }
 
@@ -778,6 +883,9 @@ func (c *Conn) Rename(ctx context.Context, from, to string) (string, error) {
 		return "", err
 	}
 	return c.call(ctx, func() (string, error) {
+		if err := c.probeUTF8("RNTO " + to); err != nil { // before RNFR (utf8.go)
+			return "", err
+		}
 		resp, err := c.sendCmd("RNFR " + from)
 		if err != nil {
 			return "", err
@@ -887,19 +995,17 @@ func (c *Conn) Quit(ctx context.Context) (string, error) {
 // reply (RFC 2389), keyed by the upper-cased feature name, with the rest
 // of the line (trimmed) as the value: "REST STREAM" gives
 // {"REST": "STREAM"}. A positive reply other than 211 is an *Error of
-// class ErrReply.
+// class ErrReply. The answer is kept for the Conn's own use (MLSD, PRET).
+// When the reply lists UTF8, "OPTS UTF8 ON" follows once per Conn, in the
+// same call, unless Dialer.NoOptsUTF8 is set or the Encoding is Latin1
+// (LastResp is then the reply to OPTS).
 func (c *Conn) Feat(ctx context.Context) (map[string]string, error) {
 	var feats map[string]string
 	_, err := c.call(ctx, func() (string, error) {
-		resp, err := c.sendCmd("FEAT")
-		if err != nil {
-			return "", err
-		}
-		if !strings.HasPrefix(resp, "211") {
-			return "", newError(ErrReply, resp)
-		}
-		feats = parseFeat(resp)
-		return resp, nil
+		var resp string
+		var err error
+		feats, resp, err = c.feat()
+		return resp, err
 	})
 	return feats, err
 }
@@ -1077,6 +1183,7 @@ func Ftpcp(ctx context.Context, source, target *Conn, sourceName, targetName, ty
 		return err
 	}
 	// PASV (EPSV on IPv6), with makePasv's trust rule for the 227 host.
+	source.pretFor("RETR " + sourceName)
 	host, port, err := source.makePasv()
 	if err != nil {
 		return cmdError(err, source.cmd)

@@ -43,8 +43,11 @@ func (c *Conn) settle() error {
 	cmd := c.pasvDue
 	c.pasvDue = ""
 	last, lastCmd := c.lastResp, c.cmd
-	c.cmd = cmd
-	_, err := c.getResp()
+	err := c.readPRETAhead() // PRET sent ahead with it (features.go)
+	if err == nil || isReplyErr(err) {
+		c.cmd = cmd
+		_, err = c.getResp()
+	}
 	c.lastResp, c.cmd = last, lastCmd
 	if err != nil && !isReplyErr(err) {
 		return err
@@ -185,7 +188,7 @@ func (c *Conn) RetrMany(ctx context.Context, cmds []string, dst func(i int) (io.
 			return i, err
 		}
 		if c.passive && i+1 < len(cmds) && c.checkCmd(cmds[i+1]) == nil {
-			d.next = c.firstPasv()
+			d.next, d.nextCmd = c.firstPasv(), cmds[i+1]
 		}
 		var cerr error
 		if o.blockSize > 0 || o.onBlock != nil {

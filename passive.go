@@ -22,6 +22,7 @@ import (
 func (c *Conn) MakePasv(ctx context.Context) (host string, port int, err error) {
 	_, err = c.call(ctx, func() (string, error) {
 		var err error
+		c.pretFor("")
 		host, port, err = c.makePasv()
 		return "", err
 	})
@@ -37,22 +38,37 @@ func (c *Conn) makePasv() (string, int, error) {
 	var host string
 	var port int
 	var err error
-	if c.pasvDue == first {
-		// Sent ahead by the previous transfer of a RetrMany.
+	if c.aheadOK(first) {
+		// Sent ahead by the previous transfer of a RetrMany, after its
+		// PRET if the server wants one.
 		c.pasvDue = ""
+		perr := c.readPRETAhead()
+		if perr != nil && !isReplyErr(perr) {
+			return "", 0, perr
+		}
 		c.cmd = first
 		resp, rerr := c.getResp()
 		host, port, err = c.pasvReply(first, resp, rerr)
+		if perr != nil && err != nil && isReplyErr(err) {
+			return "", 0, perr
+		}
 	} else {
 		host, port, err = c.pasvWith(first)
 	}
-	if err == nil || c.pasvCmd != "" || !errors.Is(err, ErrPerm) {
+	if err != nil && strings.HasPrefix(c.cmd, "PRET ") {
+		return "", 0, err // the transfer was refused (features.go)
+	}
+	if c.asksPRET(err) && c.learnPRET() {
+		host, port, err = c.pasvWith(first)
+	}
+	if err == nil || c.pasvCmd != "" || !errors.Is(err, ErrPerm) || strings.HasPrefix(c.cmd, "PRET ") {
 		return host, port, err
 	}
 	other := "EPSV"
 	if first == "EPSV" {
 		other = "PASV"
 	}
+	c.noteFallback(first, other, err)
 	host, port, err2 := c.pasvWith(other)
 	if err2 != nil {
 		return "", 0, errors.Join(err, err2)
@@ -84,6 +100,7 @@ func (c *Conn) pasvDialAt(ctx context.Context, host string, port int) (net.Conn,
 	if err == nil || c.lastPasv != "EPSV" || ctx.Err() != nil {
 		return raw, err
 	}
+	c.noteFallback("EPSV", "PASV", err)
 	host, port, err2 := c.pasvWith("PASV")
 	if err2 == nil {
 		raw, err2 = c.dialData(ctx, host, port)
@@ -96,6 +113,9 @@ func (c *Conn) pasvDialAt(ctx context.Context, host string, port int) (net.Conn,
 }
 
 func (c *Conn) pasvWith(cmd string) (string, int, error) {
+	if err := c.sendPRET(); err != nil {
+		return "", 0, err
+	}
 	resp, err := c.sendCmd(cmd)
 	return c.pasvReply(cmd, resp, err)
 }

@@ -151,6 +151,15 @@ func (c *Conn) getLine() (string, error) {
 // returns its lines joined by "\n" (ftplib getmultiline). The total size
 // is bounded by 128*MaxLine.
 func (c *Conn) getMultiline() (string, error) {
+	resp, err := c.readMultiline()
+	if err == nil && c.observed() {
+		c.noteReply(resp)
+	}
+	return resp, err
+}
+
+// readMultiline is getMultiline without the record and hook.
+func (c *Conn) readMultiline() (string, error) {
 	line, err := c.getLine()
 	if err != nil {
 		return "", err
@@ -226,6 +235,9 @@ func (c *Conn) putCmd(line string) error {
 	if err := checkLine(line); err != nil {
 		return err
 	}
+	if err := c.probeUTF8(line); err != nil { // utf8.go
+		return err
+	}
 	buf, err := appendEncoded(c.wbuf[:0], c.enc, line)
 	if err != nil {
 		return err
@@ -248,6 +260,9 @@ func (c *Conn) putCmd(line string) error {
 			err = opError(line, "sending command", err)
 		}
 		return c.fail(err)
+	}
+	if c.observed() {
+		c.noteCmd(line, false)
 	}
 	return nil
 }

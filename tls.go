@@ -314,7 +314,11 @@ func (c *Conn) startTLS(ctx context.Context) error {
 	c.tlsSetup()
 	tc := tls.Client(c.raw, c.tlsConfig)
 	c.armCtrl()
-	if err := tc.HandshakeContext(ctx); err != nil {
+	t0 := time.Now()
+	c.tlsStart(false)
+	err := tc.HandshakeContext(ctx)
+	c.tlsDone(false, tc, t0, err)
+	if err != nil {
 		return c.wrapIO(fmt.Errorf("ftp: TLS handshake: %w", err))
 	}
 	c.ctrlTLS = tc
@@ -358,7 +362,11 @@ func (c *Conn) wrapData(ctx context.Context, raw net.Conn) (net.Conn, error) {
 	c.tlsSetup()
 	tc := tls.Client(&eofWatch{Conn: raw}, c.tlsData)
 	c.arm(raw)
-	if err := tc.HandshakeContext(ctx); err != nil {
+	t0 := time.Now()
+	c.tlsStart(true)
+	err := tc.HandshakeContext(ctx)
+	c.tlsDone(true, tc, t0, err)
+	if err != nil {
 		return nil, c.wrapIO(fmt.Errorf("ftp: TLS handshake on the data connection: %w", err))
 	}
 	st := tc.ConnectionState()

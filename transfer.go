@@ -134,8 +134,13 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 			return nil, nil, -1, err
 		}
 	}
+	if err := c.probeTransfer(cmd); err != nil { // utf8.go
+		return nil, nil, -1, err
+	}
+	t0 := time.Now()
 	var resp string
 	if c.passive {
+		c.pretFor(cmd)
 		host, port, err := c.makePasv()
 		if err != nil {
 			return nil, nil, -1, c.dataConnErr(cmd, err)
@@ -189,6 +194,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		}
 	}
 	c.pending = true
+	c.noteDataOpen(cmd, conn, raw, t0)
 	return conn, raw, size, nil
 }
 

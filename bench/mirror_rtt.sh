@@ -2,7 +2,7 @@
 # mirror_rtt.sh: `ftplib mirror --parallel 8` against `lftp mirror --parallel=8`
 # under a real RTT (issue 17).
 #
-#   bash bench/mirror_rtt.sh [-runs N] [RTT_MS ...]   (as root; default RTTs: 10 50)
+#   bash bench/mirror_rtt.sh [-runs N] [-trace] [RTT_MS ...]   (as root; default RTTs: 10 50)
 #
 # For each RTT it runs ../shared/tools/rttlink/rttlink.sh up RTT (namespaces
 # ftpsrv 10.200.0.1 and ftpcli 10.200.0.2), starts a vsftpd of its own in
@@ -10,8 +10,12 @@
 # config, tree and logs under $MIRROR_WORK), runs the driver
 # (cmd/mirrorbench) in ftpcli, stops that vsftpd (by PID) and takes the link
 # down. The driver appends to mirror.json and rewrites the mirror section of
-# RESULTS.md. It refuses to start while the link is up (another benchmark
-# is using it) and holds /tmp/rttlink.lock while it runs. Needs vsftpd, go,
+# RESULTS.md. With -trace it runs cmd/mirrortrace instead (a first and a
+# second mirror, twice): when each connection logged in and what commands
+# each sent, to see where the time goes (TRACE_FLAGS=-v prints every
+# command and reply). It waits for /tmp/rttlink.lock (another benchmark
+# using the link) and holds it while it runs; it refuses to start while the
+# link is up anyway. Needs vsftpd, go,
 # lftp, and the PAM service and user that interop/servers.sh up creates.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,10 +26,11 @@ PASS=${RTT_PASS:-ftptest-interop}
 PAM=${RTT_PAM:-ftp-interop}
 SRV_IP=10.200.0.1
 
-runs=5 rtts=()
+runs=5 rtts=() trace=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-runs) runs=$2; shift 2 ;;
+	-trace) trace=1; shift ;;
 	-*) echo "mirror_rtt.sh: unknown flag $1" >&2; exit 2 ;;
 	*) rtts+=("$1"); shift ;;
 	esac
@@ -33,7 +38,7 @@ done
 [ ${#rtts[@]} -gt 0 ] || rtts=(10 50)
 
 exec 9>/tmp/rttlink.lock
-flock -n 9 || { echo "mirror_rtt.sh: /tmp/rttlink.lock is held" >&2; exit 1; }
+flock -w 3600 9 || { echo "mirror_rtt.sh: /tmp/rttlink.lock is held" >&2; exit 1; }
 if ip netns list 2>/dev/null | grep -qE '^(ftpsrv|ftpcli)\b'; then
 	echo "mirror_rtt.sh: the rttlink namespaces exist: another benchmark is running" >&2
 	exit 1
@@ -72,7 +77,7 @@ EOF
 
 echo "[mirror] building ftplib and the driver"
 (cd "$HERE/.." && go build -o "$WORK/bin/" ./cmd/ftplib)
-(cd "$HERE" && go build -o "$WORK/bin/" ./cmd/mirrorbench)
+(cd "$HERE" && go build -o "$WORK/bin/" ./cmd/mirrorbench ./cmd/mirrortrace)
 commit=$(cd "$HERE" && git rev-parse --short HEAD)
 
 pid=
@@ -91,6 +96,20 @@ for rtt in "${rtts[@]}"; do
 	setsid ip netns exec ftpsrv /usr/sbin/vsftpd "$WORK/vsftpd.conf" </dev/null >>"$WORK/vsftpd.out" 2>&1 &
 	pid=$!
 	sleep 0.5
+	if [ -n "$trace" ]; then
+		for n in 1 2; do
+			rm -rf "$WORK/trace"
+			for pass in first second; do
+				echo "[mirror] trace $rtt ms, $pass run"
+				ip netns exec ftpcli "$WORK/bin/mirrortrace" -addr "$SRV_IP:2231" -user "$USER_NAME" \
+					-pass "$PASS" -dir mirror200 -local "$WORK/trace" -parallel 8 ${TRACE_FLAGS:-}
+			done
+		done
+		rm -rf "$WORK/trace"
+		stop_server
+		bash "$RTTLINK" down
+		continue
+	fi
 	ip netns exec ftpcli "$WORK/bin/mirrorbench" -ftplib "$WORK/bin/ftplib" -addr "$SRV_IP:2231" \
 		-user "$USER_NAME" -pass "$PASS" -runs "$runs" -rtt "$rtt" \
 		-json "$HERE/mirror.json" -md "$HERE/RESULTS.md" -commit "$commit"

@@ -14,10 +14,9 @@ import (
 // IIS server behind a NAT is {IIS: true, NATAddress: "10.0.0.7"}). The
 // zero value changes nothing.
 //
-// The commands a personality answers itself (SYST, FEAT, OPTS UTF8 and
-// MLSD/MLST for IIS, EPSV behind a NAT, PRET, and PASV or EPSV without
-// PRET) are answered before any [Fault] is looked up, so faults do not
-// apply to them.
+// A [Fault] that applies to a command takes precedence over the
+// personality for that command: a test can still script FEAT's reply on
+// an IIS server, or refuse a PRET.
 type Personality struct {
 	// IIS answers as Microsoft IIS FTP (7.5 and later) does with its
 	// default settings: the greeting is "220 Microsoft FTP Service"
@@ -102,6 +101,9 @@ func (s *session) persona(m *lineMsg) (keep, handled bool) {
 	if p.LegacyCharset && !s.ps.utf8 && !isASCII(arg) {
 		m.line = m.line[:len(m.line)-len(arg)] + latin1ToUTF8(arg)
 		arg = latin1ToUTF8(arg)
+	}
+	if s.srv.faultDue(verb) {
+		return true, false
 	}
 	answer := func(text string) (bool, bool) { s.reply(text); return true, true }
 	switch verb {
@@ -236,4 +238,17 @@ func latin1ToUTF8(s string) string {
 		b = utf8.AppendRune(b, rune(s[i]))
 	}
 	return string(b)
+}
+
+// faultDue reports whether a fault will apply to the next occurrence of
+// verb (as Server.fault would find it), without counting the occurrence.
+func (s *Server) faultDue(verb string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.Command == verb && (f.Nth == 0 || f.Nth == f.seen+1) {
+			return true
+		}
+	}
+	return false
 }

@@ -139,9 +139,11 @@ type Server struct {
 	Personality Personality
 
 	// Logger, if not nil, receives each record of [Server.Records] as it
-	// is made: commands and replies at Debug level, data connections at
-	// Debug, transfers at Info (Warn when they fail). Nil logs nothing;
-	// the records are kept either way.
+	// is made, with the messages, levels and attribute keys that package
+	// ftp's Dialer.Logger uses for the same facts: commands, replies and
+	// data connections at Debug level, transfers at Info. Each record
+	// also carries session, the number of its control connection. Nil
+	// logs nothing; the records are kept either way.
 	Logger *slog.Logger
 
 	tree     tree

@@ -34,9 +34,11 @@ func Download(ctx context.Context, c *ftp.Client, remoteDir, localDir string, op
 			return &Result{}, fmt.Errorf("mirror: %w", err)
 		}
 	}
+	r.begin()
 	entries, err := c.ReadDir(ctx, r.remote(""))
 	names, other := nameErrors(err)
 	if other != nil && len(entries) == 0 {
+		r.abort()
 		return &Result{}, fmt.Errorf("mirror: %w", other)
 	}
 	r.push(true, func() { d.dir("", entries, names, other) })
@@ -353,8 +355,9 @@ type job struct {
 }
 
 // batch mirrors several files of one directory on one pooled connection:
-// their times (MDTM, when the listing has none) one after the other, then
-// the downloads with Conn.RetrMany, which saves a round trip per file.
+// their times (MDTM, when the listing has none) pipelined with
+// Conn.ModTimes, which costs about one round trip for them all, then the
+// downloads with Conn.RetrMany, which saves a round trip per file.
 // Whatever the batch does not finish (a file to resume, a broken
 // transfer, no connection) is then done file by file, with the Client's
 // retries.
@@ -368,6 +371,27 @@ func (d *down) batch(jobs []job) {
 	done := make([]bool, len(jobs))
 	var later, complete []*plan
 	d.c.Do(d.ctx, func(cn *ftp.Conn) error {
+		// The times the listing lacks, asked for all at once.
+		var ask []string
+		var askIdx []int
+		times := make([]time.Time, len(jobs))
+		terrs := make([]error, len(jobs))
+		for i, j := range jobs {
+			if _, ok := j.e.Facts["modify"]; j.e.Size >= 0 && !(ok && !j.e.ModTime.IsZero()) {
+				ap, _ := d.abs(j.rel)
+				ask = append(ask, ap)
+				askIdx = append(askIdx, i)
+			}
+		}
+		if len(ask) > 0 {
+			ts, errs, err := cn.ModTimes(d.ctx, ask)
+			if err != nil {
+				return err // the files are done one by one
+			}
+			for k, i := range askIdx {
+				times[i], terrs[i] = ts[k], errs[k]
+			}
+		}
 		var ps []*plan
 		var idx []int
 		for i, j := range jobs {
@@ -375,8 +399,7 @@ func (d *down) batch(jobs []job) {
 				continue // its size is asked for on its own
 			}
 			done[i] = true
-			ap, _ := d.abs(j.rel)
-			p := d.plan(j.rel, j.e, j.le, j.tmps, func() (time.Time, error) { return cn.ModTime(d.ctx, ap) })
+			p := d.plan(j.rel, j.e, j.le, j.tmps, func() (time.Time, error) { return times[i], terrs[i] })
 			switch {
 			case p == nil:
 			case p.off > 0:

@@ -185,6 +185,9 @@ type run struct {
 	active  int // workers running
 	res     Result
 
+	warm     context.Context // the logins begun by begin
+	stopWarm context.CancelFunc
+
 	progMu    sync.Mutex
 	doneFiles int
 	bytes     int64
@@ -246,33 +249,33 @@ func (r *run) push(list bool, fn func()) {
 	r.cond.Signal()
 }
 
-// wait runs the queued tasks until none is left, and returns the result.
-//
-// One worker starts at once, on the connection that listed the root. Each
-// other worker first has the Client open a connection for it (Client.Do
-// with nothing to do) and starts once that is logged in, so that a task
-// never waits for a login while another connection is idle (logins can be
-// slow: PAM password hashing on the server). A login still under way when
-// the work is done is not waited for: its connection joins the Client's
-// pool when it completes.
-func (r *run) wait() (*Result, error) {
-	warm, stop := context.WithCancel(r.ctx)
-	defer stop()
+// begin starts the logins of the run's connections, all at once, before
+// the root is listed: the root listing takes the first connection ready,
+// and each other one starts a worker once it is logged in (up to the
+// number of workers), so that a task never waits for a login while
+// another connection is idle (logins can be slow: PAM password hashing on
+// the server). The run counts as pending until wait or abort.
+func (r *run) begin() {
+	r.warm, r.stopWarm = context.WithCancel(r.ctx)
 	conns := r.c.MaxConns
 	if conns <= 0 {
 		conns = ftp.DefaultMaxConns
 	}
+	n := min(r.workers(), conns)
 	r.mu.Lock()
-	r.active = 1
+	r.pending = 1 // the root, until wait
 	r.mu.Unlock()
-	go r.runWorker()
-	for i := 1; i < min(r.workers(), conns); i++ {
+	if n < conns {
+		// The root listing dials one of its own in a free slot.
+		n--
+	}
+	for i := 0; i < n; i++ {
 		go func() {
-			if r.c.Do(warm, func(*ftp.Conn) error { return nil }) != nil {
+			if r.c.Do(r.warm, func(*ftp.Conn) error { return nil }) != nil {
 				return
 			}
 			r.mu.Lock()
-			if r.pending == 0 {
+			if r.pending == 0 || r.active >= r.workers() {
 				r.mu.Unlock()
 				return
 			}
@@ -280,6 +283,35 @@ func (r *run) wait() (*Result, error) {
 			r.mu.Unlock()
 			r.runWorker()
 		}()
+	}
+}
+
+// abort ends a run that begun but could not start: the logins still under
+// way are cancelled.
+func (r *run) abort() {
+	r.stopWarm()
+	r.mu.Lock()
+	r.pending--
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+// wait runs the queued tasks until none is left, and returns the result.
+// A worker runs on the calling goroutine unless the logins begun have
+// started them all. A login still under way when the work is done is
+// cancelled.
+func (r *run) wait() (*Result, error) {
+	defer r.stopWarm()
+	r.mu.Lock()
+	r.pending-- // the root's place: its tasks are queued
+	main := r.active < r.workers()
+	if main {
+		r.active++
+	}
+	r.cond.Broadcast()
+	r.mu.Unlock()
+	if main {
+		r.runWorker()
 	}
 	r.mu.Lock()
 	for r.pending > 0 || r.active > 0 {
