@@ -78,7 +78,10 @@ func (c *Conn) Mlsd(ctx context.Context, path string, facts ...string) iter.Seq2
 // its line is joined to the next line when that starts with blanks (the
 // entry's Raw is the two lines joined by one space). Blank lines, ls's
 // "total N" line and the OpenVMS and z/OS header lines are skipped; a line that cannot be parsed is yielded as (Entry{Raw: line},
-// err), err being a *ParseError, and the loop goes on. Failures, the
+// err), err being a *ParseError, and the loop goes on; but the "PATH: No
+// such file or directory" line that ls-based servers (inetutils ftpd,
+// netkit ftpd) send for a missing path, with a 226, is yielded with an
+// error for which errors.Is(err, fs.ErrNotExist) is true. Failures, the
 // busy Conn and an early break behave as for [Conn.Mlsd]. Names are
 // yielded as the server sent them, "." and ".." included, and may hold
 // path elements, as for [Conn.Mlsd].
@@ -95,8 +98,11 @@ func (c *Conn) List(ctx context.Context, path string) iter.Seq2[Entry, error] {
 		}
 		// ParseList works in wall-clock times labelled UTC: now is the
 		// wall clock in loc, and the times parsed are moved to loc.
-		now := wallClock(time.Now(), loc)
+		now := wallClock(c.listNow(), loc) // clock.go
 		parse := func(line string) (Entry, error) {
+			if lsMissing(line, path) {
+				return Entry{Raw: line}, errListMissing(path, line)
+			}
 			e, err := ParseList(line, now)
 			if err == nil && loc != time.UTC && !e.ModTime.IsZero() && e.Raw[0] != '+' {
 				e.ModTime = inZone(e.ModTime, loc)

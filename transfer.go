@@ -134,6 +134,9 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 			return nil, nil, -1, err
 		}
 	}
+	if err := c.probeTransfer(cmd); err != nil { // utf8.go
+		return nil, nil, -1, err
+	}
 	t0 := time.Now()
 	var resp string
 	if c.passive {

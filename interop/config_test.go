@@ -78,9 +78,26 @@ type server struct {
 	dataResume   bool      // §2.6 TLS data connections do resume (pure-ftpd never)
 	tlsRequired  bool      // a clear-text login is refused
 	stress       bool      // in the TLS 1.3 upload stress
-	listMissing  int       // reply to ReadDir (MLSD or LIST) of a missing dir; 0: empty listing
+	listMissing  int       // reply to ReadDir (MLSD or LIST) of a missing dir; 0: empty listing; lsENOENT
 	staleListing bool      // after an aborted listing, the next one starts with its rest
+
+	// Where the BSD-style daemons (inetutils, netkit) differ further.
+	noFeat          bool // FEAT refused (500): no extensions advertised
+	noFeatUTF8      bool // FEAT lists no UTF8
+	sizeASCIIConv   bool // SIZE in TYPE A gives the size after the ASCII conversion
+	pasvKernel      bool // passive ports come from the kernel's range (no setting)
+	epsvAllRefused  int  // reply code refusing EPSV ALL (0: accepted)
+	listBreakCloses bool // the server ends the session when a listing's data connection is closed early
+	abortMayClose   bool // closing a RETR's data connection early may end the session (SIGPIPE)
+	epsvAllTwice    bool // EPSV ALL gets two 500 replies (a server bug)
+	listSplitsArg   bool // LIST's argument is split at blanks into several ls arguments
+	noSetTime       bool // no way to set a file's time (no MFMT, no "MDTM time path", no SITE UTIME)
 }
+
+// lsENOENT as listMissing: the server runs ls and sends its "No such file
+// or directory" message as the listing, with 226; the client turns it into
+// an error matching fs.ErrNotExist.
+const lsENOENT = -1
 
 var servers = []*server{
 	{name: "vsftpd-plain", addr: "127.0.0.1:2121", home: "vsftpd-plain",
@@ -119,6 +136,16 @@ var servers = []*server{
 		asciiDown: asciiBareLF, mlsd: true,
 		nlstSorted: true, optsUTF8: 501, epsvAll: true, dataResume: true,
 		listMissing: 501},
+	{name: "inetutils-ftpd", addr: "127.0.0.1:2161", home: "inetutils-ftpd",
+		asciiDown: asciiEveryLF, sizeInASCII: true, sizeASCIIConv: true,
+		nlstPrefixed: true, optsUTF8: 501, noFeatUTF8: true,
+		listMissing: lsENOENT, pasvKernel: true, epsvAllRefused: 500, listBreakCloses: true, noSetTime: true,
+		abortMayClose: true, listSplitsArg: true},
+	{name: "netkit-ftpd", addr: "127.0.0.1:2171", home: "netkit-ftpd",
+		asciiDown: asciiEveryLF, sizeInASCII: true, sizeASCIIConv: true,
+		nlstPrefixed: true, optsUTF8: 500, noFeat: true, noFeatUTF8: true,
+		listMissing: lsENOENT, pasvKernel: true, epsvAllRefused: 500, listBreakCloses: true, noSetTime: true,
+		abortMayClose: true, epsvAllTwice: true, listSplitsArg: true},
 }
 
 // enabled reports whether the interop tests run.

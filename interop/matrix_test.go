@@ -111,7 +111,7 @@ func writeMatrix(code int) error {
 	}
 	fmt.Fprintf(&b, "# Interop matrix\n\n")
 	fmt.Fprintf(&b, "Written by `FTP_INTEROP=1 FTP_INTEROP_WRITE_MATRIX=1 go test -race -count=1 -run Interop ./interop/...`")
-	fmt.Fprintf(&b, " against the servers of `interop/servers.sh` (Debian 12: vsftpd 3.0.3, proftpd 1.3.8, pure-ftpd 1.0.50, pyftpdlib 1.5.7).\n\n")
+	fmt.Fprintf(&b, " against the servers of `interop/servers.sh` (%s).\n\n", serverVersions)
 	fmt.Fprintf(&b, "Run: %s, %s %s/%s, %s, `go test` exit code %d.\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
 		time.Since(started).Round(time.Second), code)
@@ -168,6 +168,7 @@ func writeMatrix(code int) error {
 			fmt.Fprintf(&b, "- %s (%s): %s\n", n.server, n.status, mdEscape(n.text))
 		}
 	}
+	b.WriteString(notRun)
 	out := b.String()
 	tmp := filepath.Join(os.TempDir(), "ftp-interop-matrix.md")
 	if err := os.WriteFile(tmp, []byte(out), 0o644); err != nil {

@@ -183,10 +183,22 @@ func opFeat(t *testing.T, s *server, r *rec) {
 	ctx := within(t)
 	c := s.connect(t, ctx, nil)
 	f, err := c.Feat(ctx)
+	if s.noFeat {
+		wantReplyErr(t, "FEAT", err, ftp.ErrPerm, 500)
+		r.Note("refused: %v", err)
+		return
+	}
 	if err != nil {
 		t.Fatalf("FEAT: %v", err)
 	}
 	for _, k := range []string{"SIZE", "MDTM", "EPSV", "UTF8"} {
+		if k == "UTF8" && s.noFeatUTF8 {
+			if _, ok := f[k]; ok {
+				t.Errorf("FEAT lists UTF8")
+			}
+			r.Note("no UTF8 in FEAT")
+			continue
+		}
 		if _, ok := f[k]; !ok {
 			t.Errorf("FEAT lacks %s: %v", k, f)
 		}
@@ -428,7 +440,13 @@ func opSizeMdtm(t *testing.T, s *server, r *rec) {
 	c := s.connect(t, ctx, nil)
 	// Fresh session: TYPE A is in force (§9), and some servers refuse SIZE then.
 	n, err := c.Size(ctx, "random-1MiB.bin")
-	if s.sizeInASCII {
+	if s.sizeASCIIConv {
+		want := int64(len(asciiConvert(s.asciiDown, seed(t, s, "random-1MiB.bin"))))
+		if err != nil || n != want {
+			t.Errorf("SIZE in TYPE A = %d, %v; want %d (the size sent in TYPE A)", n, err, want)
+		}
+		r.Note("SIZE in TYPE A counts the ASCII conversion: %d", n)
+	} else if s.sizeInASCII {
 		if err != nil || n != 1<<20 {
 			t.Errorf("SIZE in TYPE A = %d, %v; want 1048576", n, err)
 		}
@@ -646,6 +664,20 @@ func opNames(t *testing.T, s *server, r *rec) {
 			t.Errorf("LIST entry %q = %+v (found %v)", n, e, ok)
 		}
 	}
+	// The directory listed by its path, which has blanks.
+	byPath, err := c.ReadDir(ctx, sub)
+	if s.listSplitsArg {
+		// "LIST /d/dir with  spaces é" runs ls on "/d/dir", "with",
+		// "spaces", "é": none exists, and the listing is ls's four
+		// complaints.
+		var pe *ftp.ParseError
+		if !errors.As(err, &pe) || len(byPath) != 0 {
+			t.Errorf("ReadDir %q = %d entries, %v; want a *ParseError (LIST splits its argument)", sub, len(byPath), err)
+		}
+		r.Note("LIST of a path with blanks: the server splits it into several ls arguments; ReadDir fails with %v (listing after CWD works)", err)
+	} else if err != nil || len(byPath) != len(names) {
+		t.Errorf("ReadDir %q = %d entries, %v; want %d", sub, len(byPath), err, len(names))
+	}
 	to := "renamed ü 2.bin"
 	if _, err := c.Rename(ctx, names[1], to); err != nil {
 		t.Errorf("RENAME %q %q: %v", names[1], to, err)
@@ -811,8 +843,12 @@ func opPasv(t *testing.T, s *server, r *rec) {
 		t.Fatalf("PASV: %v", err)
 	}
 	h, port, err := ftp.Parse227(resp)
-	if err != nil || h != host || port < 30000 || port > 31399 {
-		t.Errorf("Parse227(%q) = %s, %d, %v", resp, h, port, err)
+	lo, hi := 30000, 31999
+	if s.pasvKernel {
+		lo, hi = 1024, 65535
+	}
+	if err != nil || h != host || port < lo || port > hi {
+		t.Errorf("Parse227(%q) = %s, %d, %v; want a port in %d-%d", resp, h, port, err, lo, hi)
 	}
 }
 
@@ -821,7 +857,19 @@ func opEpsv(t *testing.T, s *server, r *rec) {
 	c, buf := debugConn(t, ctx, s, false)
 	want := seed(t, s, "random-1MiB.bin")
 	resp, err := c.SendCmd(ctx, "EPSV ALL")
-	if err != nil {
+	if s.epsvAllRefused != 0 {
+		wantReplyErr(t, "EPSV ALL", err, ftp.ErrPerm, s.epsvAllRefused)
+		if err != nil {
+			resp = "refused: " + err.Error()
+		}
+		if s.epsvAllTwice {
+			// A second reply to the same command: read it, or every
+			// later reply would be one behind.
+			_, err := c.GetResp(ctx)
+			wantReplyErr(t, "EPSV ALL, second reply", err, ftp.ErrPerm, s.epsvAllRefused)
+			resp += " (twice: two 500 replies to one command)"
+		}
+	} else if err != nil {
 		t.Fatalf("EPSV ALL: %v", err)
 	}
 	buf.reset()
@@ -835,7 +883,7 @@ func opEpsv(t *testing.T, s *server, r *rec) {
 			t.Errorf("after an ignored EPSV ALL: PASV %d, EPSV %d; want 1, 0", p, e)
 		}
 		sameBytes(t, "hand-made EPSV RETR", epsvByHand(t, ctx, s, c, "random-1MiB.bin"), want)
-		r.Note("EPSV ALL ignored (%q, PASV still accepted); EPSV checked by a hand-made transfer (SendCmd EPSV, Parse229, RETR, VoidResp)", resp)
+		r.Note("EPSV ALL not in force (%q, PASV still accepted); EPSV checked by a hand-made transfer (SendCmd EPSV, Parse229, RETR, VoidResp)", resp)
 		return
 	}
 	sameBytes(t, "RETR after EPSV ALL", retr(t, ctx, c, "random-1MiB.bin"), want)
@@ -970,15 +1018,23 @@ func opAbort(t *testing.T, s *server, r *rec) {
 	if _, err := io.ReadFull(d, head); err != nil {
 		t.Fatalf("reading the start: %v", err)
 	}
-	if err := d.Close(); err != nil {
-		t.Errorf("Close before the end (ABOR): %v", err)
+	closeErr := d.Close()
+	if closeErr != nil && !s.abortMayClose {
+		t.Errorf("Close before the end (ABOR): %v", closeErr)
 	}
 	if !bytes.Equal(head, big[:len(head)]) {
 		t.Errorf("the first 64 KiB differ")
 	}
 	r.Note("final replies: %s", strings.ReplaceAll(d.Reply(), "\n", " / "))
 	if _, err := c.Noop(ctx); err != nil {
-		t.Fatalf("NOOP after the abort: %v", err)
+		if !s.abortMayClose || !errors.Is(err, ftp.ErrClosed) {
+			t.Fatalf("NOOP after the abort: %v", err)
+		}
+		// The daemon died of SIGPIPE writing to the closed data
+		// connection (in-band ABOR: it was not reading the control
+		// connection): a new session works.
+		r.Note("this time the server ended the session (SIGPIPE on the cut data connection): Close: %v", closeErr)
+		c = s.connect(t, ctx, nil)
 	}
 	sameBytes(t, "RETR after the abort", retr(t, ctx, c, "random-1MiB.bin"), seed(t, s, "random-1MiB.bin"))
 }

@@ -10,6 +10,12 @@ import (
 	"github.com/ftplib-go/ftp"
 )
 
+// respCode reports whether the transcript line l is a reply starting with
+// prefix; the reply is quoted with ' or, when it holds a ', with ".
+func respCode(l, prefix string) bool {
+	return strings.HasPrefix(l, "*resp* '"+prefix) || strings.HasPrefix(l, `*resp* "`+prefix)
+}
+
 // rttOps check the round-trip overlaps (DESIGN.md decision 16) on the
 // real servers: every passive transfer of the matrix already sends its
 // command while the data connection opens; these rows add RetrMany, whose
@@ -68,10 +74,9 @@ func opRetrMany(t *testing.T, s *server, r *rec) {
 	ahead, due := 0, false
 	for _, l := range strings.Split(tr, "\n") {
 		switch {
-		case strings.HasPrefix(l, "*resp* '150") || strings.HasPrefix(l, "*resp* '125"):
+		case respCode(l, "150") || respCode(l, "125"):
 			due = true
-		case strings.HasPrefix(l, "*resp* '226") || strings.HasPrefix(l, "*resp* '250") ||
-			strings.HasPrefix(l, "*resp* '4") || strings.HasPrefix(l, "*resp* '5"):
+		case respCode(l, "226") || respCode(l, "250") || respCode(l, "4") || respCode(l, "5"):
 			due = false
 		case (l == "*cmd* 'PASV'" || l == "*cmd* 'EPSV'") && due:
 			ahead++

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Real FTP servers for the interop tests, side by side on 127.0.0.1.
 #
-#   interop/servers.sh up       install (if needed), configure, (re)start all, wait for 220
-#   interop/servers.sh down     stop everything this script started
-#   interop/servers.sh status   which ports answer 220
-#   interop/servers.sh check    end-to-end checks with curl and Python ftplib (PASS/FAIL)
+#   interop/servers.sh up [NAME...]      install (if needed), configure, (re)start, wait for 220
+#   interop/servers.sh down [NAME...]    stop what this script started
+#   interop/servers.sh status [NAME...]  which ports answer 220
+#   interop/servers.sh check             end-to-end checks with curl and Python ftplib (PASS/FAIL)
 #
 # Runs as root on Debian 12, without systemd. Idempotent: "up" twice leaves
-# one instance of each server and resets every server's file tree.
-# vsftpd is apt-installed; proftpd and pure-ftpd (which conflict with it as
-# Debian packages) are unpacked with dpkg-deb into $FTPI_PREFIX.
+# one instance of each server and resets every server's file tree. With
+# NAMEs (from SERVERS below), only those servers are stopped, reset and
+# started: the others keep running with their trees untouched.
+# vsftpd is apt-installed; proftpd, pure-ftpd, inetutils ftpd and netkit
+# ftpd-ssl (which conflict with it as Debian packages) are unpacked with
+# dpkg-deb into $FTPI_PREFIX; ftp-srv comes from the npm registry
+# (interop/ftpsrv/package-lock.json), Twisted is apt-installed.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,6 +31,8 @@ HOST=127.0.0.1
 
 PKGROOT="$FTPI_PREFIX/root"
 DEBDIR="$FTPI_PREFIX/debs"
+BSDROOT="$FTPI_PREFIX/bsd" # inetutils ftpd and netkit ftpd-ssl (own root: adding
+BSDDEBS="$FTPI_PREFIX/debs-bsd" # them never re-unpacks the running proftpd)
 CONF="$FTPI_STATE/conf"
 RUN="$FTPI_STATE/run"
 LOG="$FTPI_STATE/log"
@@ -36,7 +42,8 @@ EMPTY="$FTPI_STATE/empty"
 ENVFILE="$HERE/servers.env"
 
 # name port first-passive-port (each server gets 200 passive ports: pure-ftpd
-# caps its client count at half its range).
+# caps its client count at half its range; 0: the server takes passive
+# ports from the kernel, it has no setting for a range).
 SERVERS=(
 	"vsftpd-plain    2121 30000"
 	"vsftpd-explicit 2122 30200"
@@ -45,6 +52,8 @@ SERVERS=(
 	"pure-ftpd       2141 30800"
 	"pyftpdlib-plain 2151 31000"
 	"pyftpdlib-tls   2152 31200"
+	"inetutils-ftpd  2161 0"
+	"netkit-ftpd     2171 0"
 )
 PASV_SPAN=200
 
@@ -57,6 +66,7 @@ need_root() { [ "$(id -u)" = 0 ] || die "run as root"; }
 
 APT_PKGS=(vsftpd python3-pyftpdlib python3-openssl openssl curl ca-certificates)
 DL_PKGS=(proftpd-core proftpd-mod-crypto pure-ftpd pure-ftpd-common)
+BSD_PKGS=(inetutils-ftpd ftpd-ssl)
 
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 
@@ -98,44 +108,54 @@ apt_update_once() { # [force]
 }
 
 # Library dependencies of the unpacked packages, read from their control files.
-deb_lib_deps() {
-	local d
-	for d in "$DEBDIR"/*.deb; do
-		dpkg-deb -f "$d" Depends
+deb_lib_deps() { # debdir...
+	local dir d
+	for dir in "$@"; do
+		for d in "$dir"/*.deb; do dpkg-deb -f "$d" Depends; done
 	done | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' | grep -E '^lib' | sort -u
 }
 
+# Downloads the packages into debdir and unpacks them into root, unless
+# root already holds exactly these packages (a stamp file) and the files
+# named after "--" exist.
+unpack_debs() { # debdir root pkg... -- file...
+	local debdir="$1" root="$2" pkgs=() files=() p have=1 want
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do pkgs+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	files=("$@")
+	mkdir -p "$debdir" "$root"
+	want="$(printf '%s\n' "${pkgs[@]}")"
+	[ -f "$root/.unpacked" ] && [ "$(cat "$root/.unpacked")" = "$want" ] || have=0
+	for p in "${files[@]}"; do [ -e "$root/$p" ] || have=0; done
+	[ $have = 1 ] && return 0
+	apt_update_once
+	log "apt-get download ${pkgs[*]}"
+	rm -f "$debdir"/*.deb
+	# _apt must be able to write the download directory.
+	chmod 777 "$debdir"
+	if ! (cd "$debdir" && apt-get download -q "${pkgs[@]}" >>"$LOG/apt.log" 2>&1); then
+		APT_UPDATED=0; apt_update_once force
+		(cd "$debdir" && apt-get download -q "${pkgs[@]}" >>"$LOG/apt.log" 2>&1) ||
+			{ tail -5 "$LOG/apt.log" >&2; die "apt-get download failed"; }
+	fi
+	chmod 755 "$debdir"
+	rm -rf "$root"; mkdir -p "$root"
+	for p in "$debdir"/*.deb; do dpkg-deb -x "$p" "$root"; done
+	printf '%s\n' "$want" >"$root/.unpacked"
+}
+
 install_packages() {
-	mkdir -p "$DEBDIR" "$PKGROOT"
-	local stamp="$PKGROOT/.unpacked" want p have=1
-	want="$(printf '%s\n' "${DL_PKGS[@]}")"
-	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
-		[ ! -x "$PKGROOT/usr/sbin/proftpd" ] || [ ! -x "$PKGROOT/usr/sbin/pure-ftpd" ]; then
-		have=0
-	fi
-	if [ $have = 0 ]; then
-		apt_update_once
-		log "apt-get download ${DL_PKGS[*]}"
-		rm -f "$DEBDIR"/*.deb
-		# _apt must be able to write the download directory.
-		chmod 777 "$DEBDIR"
-		if ! (cd "$DEBDIR" && apt-get download -q "${DL_PKGS[@]}" >>"$LOG/apt.log" 2>&1); then
-			APT_UPDATED=0; apt_update_once force
-			(cd "$DEBDIR" && apt-get download -q "${DL_PKGS[@]}" >>"$LOG/apt.log" 2>&1) ||
-				{ tail -5 "$LOG/apt.log" >&2; die "apt-get download failed"; }
-		fi
-		chmod 755 "$DEBDIR"
-		rm -rf "$PKGROOT"; mkdir -p "$PKGROOT"
-		for p in "$DEBDIR"/*.deb; do dpkg-deb -x "$p" "$PKGROOT"; done
-		printf '%s\n' "$want" >"$stamp"
-	fi
+	unpack_debs "$DEBDIR" "$PKGROOT" "${DL_PKGS[@]}" -- usr/sbin/proftpd usr/sbin/pure-ftpd
+	unpack_debs "$BSDDEBS" "$BSDROOT" "${BSD_PKGS[@]}" -- usr/sbin/ftpd usr/sbin/in.ftpd
 	# One apt-get run for everything (each run costs seconds of dpkg work).
 	local libs
-	mapfile -t libs < <(deb_lib_deps)
+	mapfile -t libs < <(deb_lib_deps "$DEBDIR" "$BSDDEBS")
 	apt_install "${APT_PKGS[@]}" "${libs[@]}"
 	# Fail early, with the reason, if a shared library is still missing.
 	local bin
-	for bin in "$PKGROOT/usr/sbin/proftpd" "$PKGROOT/usr/lib/proftpd/mod_tls.so" "$PKGROOT/usr/sbin/pure-ftpd"; do
+	for bin in "$PKGROOT/usr/sbin/proftpd" "$PKGROOT/usr/lib/proftpd/mod_tls.so" "$PKGROOT/usr/sbin/pure-ftpd" \
+		"$BSDROOT/usr/sbin/ftpd" "$BSDROOT/usr/sbin/in.ftpd"; do
 		if ldd "$bin" | grep -q 'not found'; then
 			ldd "$bin" | grep 'not found' >&2; die "$bin: missing shared libraries"
 		fi
@@ -152,7 +172,9 @@ setup_user() {
 	fi
 	echo "$FTP_USER:$FTP_PASS" | chpasswd
 	mkdir -p "$FTPI_HOMES"; chmod 755 "$FTPI_HOMES"
-	install -m 644 "$HERE/conf/pam-ftp-interop" "/etc/pam.d/$PAM_SERVICE"
+	# Replaced only when it changed: running servers read it at each login.
+	cmp -s "$HERE/conf/pam-ftp-interop" "/etc/pam.d/$PAM_SERVICE" ||
+		install -m 644 "$HERE/conf/pam-ftp-interop" "/etc/pam.d/$PAM_SERVICE"
 }
 
 # A private CA and a server certificate for localhost and 127.0.0.1.
@@ -184,8 +206,10 @@ setup_tls() {
 		install -m 640 -g "$FTP_USER" "$t/key.pem" "$TLS/key.pem"
 		rm -rf "$t"
 	fi
-	# pure-ftpd wants key and certificate in one file.
-	cat "$TLS/key.pem" "$TLS/cert.pem" >"$TLS/pure-ftpd.pem"; chmod 600 "$TLS/pure-ftpd.pem"
+	# pure-ftpd wants key and certificate in one file (renamed into place:
+	# a running pure-ftpd may be reading it).
+	(umask 077; cat "$TLS/key.pem" "$TLS/cert.pem" >"$TLS/pure-ftpd.pem.tmp")
+	mv -f "$TLS/pure-ftpd.pem.tmp" "$TLS/pure-ftpd.pem"
 }
 
 # The initial tree, built once per "up" into $SEED and copied to each home.
@@ -224,6 +248,7 @@ reset_home() { # name
 	rm -rf "$home"
 	cp -a "$SEED" "$home"
 	chown -R "$FTP_USER:$FTP_USER" "$home"
+	case "$1" in inetutils-ftpd | netkit-ftpd) add_chroot_ls "$home" ;; esac
 	touch -h -d '2024-01-02 03:04:05 UTC' "$home"
 }
 
@@ -236,44 +261,83 @@ render() { # template output KEY=VALUE...
 	if grep -n '@[A-Z_]*@' "$out" >&2; then die "$out: unreplaced placeholders"; fi
 }
 
-write_configs() {
-	mkdir -p "$CONF" "$RUN" "$LOG" "$EMPTY"; chmod 755 "$EMPTY"
-	local name port pmin pmax line common
-	for line in "${SERVERS[@]}"; do
-		read -r name port pmin <<<"$line"; pmax=$((pmin + PASV_SPAN - 1))
-		common=(NAME="$name" PORT="$port" PASV_MIN="$pmin" PASV_MAX="$pmax" HOME="$FTPI_HOMES/$name"
-			LOG="$LOG/$name.log" LOG_DIR="$LOG" RUN_DIR="$RUN" CERT="$TLS/cert.pem" KEY="$TLS/key.pem")
+write_config() { # name port pmin pmax
+	local name="$1" port="$2" pmin="$3" pmax="$4" common
+	common=(NAME="$name" PORT="$port" PASV_MIN="$pmin" PASV_MAX="$pmax" HOME="$FTPI_HOMES/$name"
+		LOG="$LOG/$name.log" LOG_DIR="$LOG" RUN_DIR="$RUN" CERT="$TLS/cert.pem" KEY="$TLS/key.pem")
+	case "$name" in
+	vsftpd-*)
+		render "$HERE/conf/vsftpd.conf.in" "$CONF/$name.conf" "${common[@]}" \
+			PAM_SERVICE="$PAM_SERVICE" EMPTY_DIR="$EMPTY"
 		case "$name" in
-		vsftpd-*)
-			render "$HERE/conf/vsftpd.conf.in" "$CONF/$name.conf" "${common[@]}" \
-				PAM_SERVICE="$PAM_SERVICE" EMPTY_DIR="$EMPTY"
-			case "$name" in
-			vsftpd-explicit) render "$HERE/conf/vsftpd-tls.conf.in" "$CONF/tls.tmp" "${common[@]}" IMPLICIT=NO ;;
-			vsftpd-implicit) render "$HERE/conf/vsftpd-tls.conf.in" "$CONF/tls.tmp" "${common[@]}" IMPLICIT=YES ;;
-			*) : >"$CONF/tls.tmp" ;;
-			esac
-			cat "$CONF/tls.tmp" >>"$CONF/$name.conf"; rm -f "$CONF/tls.tmp"
-			;;
-		proftpd)
-			render "$HERE/conf/proftpd.conf.in" "$CONF/$name.conf" "${common[@]}" \
-				MODULE_DIR="$PKGROOT/usr/lib/proftpd"
-			;;
+		vsftpd-explicit) render "$HERE/conf/vsftpd-tls.conf.in" "$CONF/$name.tls.tmp" "${common[@]}" IMPLICIT=NO ;;
+		vsftpd-implicit) render "$HERE/conf/vsftpd-tls.conf.in" "$CONF/$name.tls.tmp" "${common[@]}" IMPLICIT=YES ;;
+		*) : >"$CONF/$name.tls.tmp" ;;
 		esac
-		chmod 644 "$CONF/$name.conf" 2>/dev/null || true
+		cat "$CONF/$name.tls.tmp" >>"$CONF/$name.conf"; rm -f "$CONF/$name.tls.tmp"
+		chmod 644 "$CONF/$name.conf"
+		;;
+	proftpd)
+		render "$HERE/conf/proftpd.conf.in" "$CONF/$name.conf" "${common[@]}" \
+			MODULE_DIR="$PKGROOT/usr/lib/proftpd"
+		chmod 644 "$CONF/$name.conf"
+		;;
+	pure-ftpd)
+		# A virtual user (puredb) mapped to the ftptest uid, chrooted to
+		# its tree; no PAM and no /etc/shells requirement. The passwd
+		# line is written here with a SHA-512 crypt hash: pure-pw's
+		# default argon2id hash makes every login take about 4 s on a
+		# small VM. Built aside and renamed: a running pure-ftpd reads
+		# the database at every login.
+		local uid gid hash
+		uid="$(id -u "$FTP_USER")"; gid="$(id -g "$FTP_USER")"
+		hash="$(openssl passwd -6 "$FTP_PASS")"
+		rm -f "$CONF/pure-ftpd.passwd" "$CONF/pure-ftpd.pdb.tmp"
+		printf '%s:%s:%s:%s::%s/./::::::::::::\n' "$FTP_USER" "$hash" "$uid" "$gid" \
+			"$FTPI_HOMES/pure-ftpd" >"$CONF/pure-ftpd.passwd"
+		chmod 600 "$CONF/pure-ftpd.passwd"
+		"$PKGROOT/usr/bin/pure-pw" mkdb "$CONF/pure-ftpd.pdb.tmp" -f "$CONF/pure-ftpd.passwd" >/dev/null
+		mv -f "$CONF/pure-ftpd.pdb.tmp" "$CONF/pure-ftpd.pdb"
+		;;
+	pyftpdlib-*)
+		install -m 644 "$HERE/pyftpd.py" "$CONF/pyftpd.py"
+		;;
+	inetutils-ftpd | netkit-ftpd)
+		install -m 644 "$HERE/inetd.py" "$CONF/inetd.py"
+		write_bsd_etc "$name"
+		;;
+	esac
+}
+
+# The BSD-style daemons read fixed paths in /etc: they run in a private
+# mount namespace whose /etc is the real one with these files laid over it
+# (a read-only overlay), so the machine's /etc is untouched:
+# - passwd: ftptest's home is this server's tree ("ftpchroot" chroots the
+#   user there, so PWD is /);
+# - shells: with /usr/sbin/nologin, ftptest's shell (both ftpds refuse a
+#   user whose shell getusershell does not list);
+# - ftpchroot, ftpusers (empty: nobody is refused);
+# - pam.d/ftp (netkit ftpd authenticates through PAM service "ftp"; inetutils
+#   ftpd runs with "-a default": crypt(3) against /etc/shadow, no PAM).
+write_bsd_etc() { # name
+	local name="$1" etc="$CONF/$1-etc" home="$FTPI_HOMES/$1"
+	rm -rf "$etc"; mkdir -p "$etc/pam.d"
+	getent passwd | awk -F: -v OFS=: -v u="$FTP_USER" -v h="$home" '$1 == u { $6 = h } { print }' >"$etc/passwd"
+	{ grep -v '^/usr/sbin/nologin$' /etc/shells; echo /usr/sbin/nologin; } >"$etc/shells"
+	echo "$FTP_USER" >"$etc/ftpchroot"
+	: >"$etc/ftpusers"
+	install -m 644 "$HERE/conf/pam-netkit-ftpd" "$etc/pam.d/ftp"
+	chmod -R go-w "$etc"
+}
+
+# The chrooted BSD daemons run /bin/ls for LIST inside the user's tree:
+# /bin/ls and its libraries are copied there, owned by root (the FTP user
+# cannot change them). They show in the root listing as bin, lib and lib64.
+add_chroot_ls() { # home
+	local home="$1" f
+	for f in /bin/ls $(ldd /bin/ls | grep -o '/[^ ]*'); do
+		install -D -m 755 -o root -g root "$f" "$home$f"
 	done
-	# pure-ftpd: a virtual user (puredb) mapped to the ftptest uid, chrooted
-	# to its tree; no PAM and no /etc/shells requirement.
-	# The passwd line is written here with a SHA-512 crypt hash: pure-pw's
-	# default argon2id hash makes every login take about 4 s on a small VM.
-	local uid gid hash
-	uid="$(id -u "$FTP_USER")"; gid="$(id -g "$FTP_USER")"
-	hash="$(openssl passwd -6 "$FTP_PASS")"
-	rm -f "$CONF/pure-ftpd.passwd" "$CONF/pure-ftpd.pdb"
-	printf '%s:%s:%s:%s::%s/./::::::::::::\n' "$FTP_USER" "$hash" "$uid" "$gid" \
-		"$FTPI_HOMES/pure-ftpd" >"$CONF/pure-ftpd.passwd"
-	chmod 600 "$CONF/pure-ftpd.passwd"
-	"$PKGROOT/usr/bin/pure-pw" mkdb "$CONF/pure-ftpd.pdb" -f "$CONF/pure-ftpd.passwd" >/dev/null
-	install -m 644 "$HERE/pyftpd.py" "$CONF/pyftpd.py"
 }
 
 # Sets CMD to the command line that starts server $1 in the foreground.
@@ -295,6 +359,17 @@ server_cmd() { # name port pmin pmax
 		if [ "$name" = pyftpdlib-tls ]; then
 			CMD+=(--tls --cert "$TLS/cert.pem" --key "$TLS/key.pem")
 		fi
+		;;
+	inetutils-ftpd | netkit-ftpd)
+		# inetd.py runs one daemon per connection, inside a mount
+		# namespace with this server's /etc overlay (write_bsd_etc).
+		# inetutils: "-a default" authenticates with crypt(3), no PAM.
+		# netkit: no options; its TLS cannot work (see MATRIX.md).
+		local daemon=("$BSDROOT/usr/sbin/ftpd" -a default)
+		[ "$name" = netkit-ftpd ] && daemon=("$BSDROOT/usr/sbin/in.ftpd")
+		CMD=(unshare --mount --propagation private sh -c \
+			'mount -t overlay overlay -o "lowerdir=$1:/etc" /etc && shift && exec "$@"' sh \
+			"$CONF/$name-etc" "$PY" "$CONF/inetd.py" --host "$HOST" --port "$port" -- "${daemon[@]}")
 		;;
 	esac
 }
@@ -338,7 +413,15 @@ start_one() { # name port pmin pmax
 	local name="$1" CMD=()
 	server_cmd "$@"
 	: >"$LOG/$name.out"
-	setsid "${CMD[@]}" </dev/null >>"$LOG/$name.out" 2>&1 &
+	# Descriptors above 2 are closed first: a daemon must not inherit, and
+	# hold for its lifetime, a lock such as flock(1)'s on /tmp/interop.lock.
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd="${fd##*/}"
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec setsid "${CMD[@]}" </dev/null >>"$LOG/$name.out" 2>&1
+	) &
 	echo $! >"$RUN/$name.pid"
 }
 
@@ -389,37 +472,58 @@ write_env() {
 
 # --- commands ---------------------------------------------------------------
 
-cmd_up() {
+# Sets SEL to the SERVERS lines named by the arguments (all without any).
+select_servers() { # name...
+	SEL=()
+	if [ $# -eq 0 ]; then SEL=("${SERVERS[@]}"); return 0; fi
+	local want line name found
+	for want in "$@"; do
+		found=0
+		for line in "${SERVERS[@]}"; do
+			read -r name _ <<<"$line"
+			if [ "$name" = "$want" ]; then SEL+=("$line"); found=1; fi
+		done
+		[ $found = 1 ] || die "unknown server '$want' (known: $(for l in "${SERVERS[@]}"; do read -r n _ <<<"$l"; printf '%s ' "$n"; done))"
+	done
+}
+
+# pmax for a first passive port (0: the kernel chooses).
+pasv_max() { [ "$1" = 0 ] && echo 0 || echo $(($1 + PASV_SPAN - 1)); }
+
+cmd_up() { # [name...]
 	need_root
-	local t0=$SECONDS line name port pmin pmax failed=0
-	mkdir -p "$FTPI_STATE" "$LOG" "$RUN"
+	local t0=$SECONDS line name port pmin pmax failed=0 SEL
+	select_servers "$@"
+	mkdir -p "$FTPI_STATE" "$LOG" "$RUN" "$CONF" "$EMPTY"; chmod 755 "$EMPTY"
 	install_packages
 	setup_user
 	setup_tls
-	cmd_down quiet
+	cmd_down quiet "$@"
 	make_seed
-	write_configs
-	for line in "${SERVERS[@]}"; do
-		read -r name port pmin <<<"$line"; pmax=$((pmin + PASV_SPAN - 1))
+	for line in "${SEL[@]}"; do
+		read -r name port pmin <<<"$line"; pmax="$(pasv_max "$pmin")"
 		port_busy "$port" && die "port $port is in use by a process this script did not start"
+		write_config "$name" "$port" "$pmin" "$pmax"
 		reset_home "$name"
 		start_one "$name" "$port" "$pmin" "$pmax"
 	done
-	for line in "${SERVERS[@]}"; do
+	for line in "${SEL[@]}"; do
 		read -r name port pmin <<<"$line"
 		wait_220 "$name" "$port" || failed=1
 	done
 	write_env
-	cmd_status
+	cmd_status "$@"
 	[ $failed = 0 ] || die "some servers did not start"
 	log "up: done in $((SECONDS - t0)) s; connection facts in $ENVFILE"
 }
 
-cmd_down() {
-	local line name port pmin pid groups=() live
+cmd_down() { # [quiet] [name...]
+	local quiet=0 line name port pmin pid groups=() live SEL
+	[ "${1:-}" = quiet ] && { quiet=1; shift; }
+	select_servers "$@"
 	# Each server runs in its own session and process group (setsid): stop
 	# every listener with its per-connection children, all at once.
-	for line in "${SERVERS[@]}"; do
+	for line in "${SEL[@]}"; do
 		read -r name port pmin <<<"$line"
 		if pid="$(pid_alive "$RUN/$name.pid")"; then
 			kill -TERM -- "-$pid" 2>/dev/null || true
@@ -438,17 +542,19 @@ cmd_down() {
 			kill -KILL -- "-$pid" 2>/dev/null || true
 		done
 	fi
-	[ "${1:-}" = quiet ] || log "down: all stopped"
+	[ $quiet = 1 ] || log "down: stopped ${*:-all}"
 }
 
-cmd_status() {
-	local line name port pmin pid banner bad=0
+cmd_status() { # [name...]
+	local line name port pmin pid banner bad=0 SEL range
+	select_servers "$@"
 	printf '%-16s %-6s %-12s %-8s %s\n' SERVER PORT PASSIVE PID "BANNER (220)"
-	for line in "${SERVERS[@]}"; do
+	for line in "${SEL[@]}"; do
 		read -r name port pmin <<<"$line"
 		pid="$(pid_alive "$RUN/$name.pid" 2>/dev/null)" || pid=-
 		if banner="$(probe "$name" "$port" 2 2>/dev/null)"; then :; else banner="DOWN"; bad=1; fi
-		printf '%-16s %-6s %-12s %-8s %s\n' "$name" "$port" "$pmin-$((pmin + PASV_SPAN - 1))" "$pid" "$banner"
+		range="$pmin-$(pasv_max "$pmin")"; [ "$pmin" = 0 ] && range=kernel
+		printf '%-16s %-6s %-12s %-8s %s\n' "$name" "$port" "$range" "$pid" "$banner"
 	done
 	return $bad
 }
@@ -458,10 +564,11 @@ cmd_check() {
 	"$PY" "$HERE/ftpcheck.py" check --env "$ENVFILE"
 }
 
-case "${1:-}" in
-up) cmd_up ;;
-down) cmd_down ;;
-status) cmd_status ;;
+cmd="${1:-}"; [ $# -gt 0 ] && shift
+case "$cmd" in
+up) cmd_up "$@" ;;
+down) cmd_down "$@" ;;
+status) cmd_status "$@" ;;
 check) cmd_check ;;
-*) echo "usage: $0 up|down|status|check" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|status [NAME...] | check" >&2; exit 2 ;;
 esac

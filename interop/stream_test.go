@@ -4,7 +4,9 @@ package interop
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"os"
 	"path"
@@ -113,7 +115,12 @@ func opReadDir(t *testing.T, s *server, r *rec) {
 		r.Note("no MLST in FEAT: listed with LIST")
 	}
 	ents, err = c.ReadDir(ctx, "nosuch")
-	if s.listMissing == 0 {
+	if s.listMissing == lsENOENT {
+		if !errors.Is(err, fs.ErrNotExist) || len(ents) != 0 {
+			t.Errorf("ReadDir of a missing directory = %d entries, %v; want an error matching fs.ErrNotExist", len(ents), err)
+		}
+		r.Note("LIST of a missing directory: ls's message as the listing, with 226: %v", err)
+	} else if s.listMissing == 0 {
 		if err != nil || len(ents) != 0 {
 			t.Errorf("ReadDir of a missing directory = %d entries, %v; want an empty listing", len(ents), err)
 		}
@@ -166,7 +173,22 @@ func opListBreak(t *testing.T, s *server, r *rec) {
 		if n != 1 {
 			t.Errorf("%s: %d entries before the break", kind, n)
 		}
-		if _, err := c.Noop(ctx); err != nil {
+		if s.listBreakCloses {
+			// The daemon answers 426, writes the rest of its buffer,
+			// dies of SIGPIPE: the next command finds the connection
+			// gone.
+			_, err := c.Noop(ctx)
+			if !errors.Is(err, ftp.ErrClosed) {
+				t.Errorf("NOOP after breaking out of %s: %v, want ErrClosed (the server ends the session)", kind, err)
+			}
+			r.Note("%s: the server ends the session when the listing is cut (426, then SIGPIPE): %v", kind, err)
+			c = s.connect(t, ctx, nil)
+			if kind == "MLSD" {
+				seq = func(ctx context.Context, p string) iter.Seq2[ftp.Entry, error] { return c.Mlsd(ctx, p) }
+			} else {
+				seq = c.List
+			}
+		} else if _, err := c.Noop(ctx); err != nil {
 			t.Fatalf("NOOP after breaking out of %s: %v", kind, err)
 		}
 		// The next listing on the same connection.

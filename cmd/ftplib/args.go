@@ -60,6 +60,9 @@ type options struct {
 	active      bool
 	timeout     time.Duration
 	verbose     counter
+	logJSON     logJSONFlag
+	// debug is ftplib's debug level (the Python interface's -d).
+	debug int
 }
 
 // defaultTimeout bounds every network operation unless --timeout says
@@ -73,7 +76,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.cacert, "cacert", "", "trust the PEM certificates in `FILE` instead of the system's (a self-signed server)")
 	fs.BoolVar(&o.active, "active", false, "active mode: the server connects back (PORT/EPRT) instead of passive")
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "I/O `timeout` for each network operation, 0 for none")
-	fs.Var(&o.verbose, "v", "show the control dialog on stderr (PASS masked); -v -v shows raw lines")
+	fs.Var(&o.verbose, "v", "log commands, replies, data connections and transfers on stderr (PASS masked); -v -v adds the raw lines")
+	fs.Var(&o.logJSON, "log-json", "log the same records as JSON lines on stderr, or appended to `FILE` with --log-json=FILE")
 }
 
 // parseInterspersed parses flags wherever they appear among the
