@@ -29,7 +29,7 @@ func TestPersonalityIIS(t *testing.T) {
 	c.expect("MLST dir", "500 Command not understood.")
 	c.expect("TYPE A", "200 Switching to ASCII mode.")
 	dc := c.pasv()
-	c.expect("LIST", "150 Here comes the directory listing.")
+	c.expect("LIST", "125 Data connection already open; Transfer starting.")
 	got, _ := io.ReadAll(dc)
 	c.want("226 Directory send OK.")
 	want := "11-03-25  12:07AM       <DIR>          dir\r\n"
@@ -37,7 +37,7 @@ func TestPersonalityIIS(t *testing.T) {
 		t.Errorf("LIST /:\n got %q\nwant %q", got, want)
 	}
 	dc = c.pasv()
-	c.expect("LIST dir", "150 Here comes the directory listing.")
+	c.expect("LIST dir", "125 Data connection already open; Transfer starting.")
 	got, _ = io.ReadAll(dc)
 	c.want("226 Directory send OK.")
 	want = "02-12-26  03:04PM                    5 a.txt\r\n"
