@@ -56,10 +56,11 @@ func (c *Conn) noteFeat(feats map[string]string) {
 	}
 	_, mlst := feats["MLST"]
 	_, mlsd := feats["MLSD"]
+	// A verdict already reached (MLSD refused although listed) stands.
 	if mlst || mlsd {
-		c.mlst.Store(1)
+		c.mlst.CompareAndSwap(0, 1)
 	} else {
-		c.mlst.Store(-1)
+		c.mlst.CompareAndSwap(0, -1)
 	}
 }
 

@@ -51,6 +51,9 @@ type pool struct {
 	dial func(ctx context.Context) (*Conn, error)
 	max  int
 	idle time.Duration // IdleTimeout
+	// stale, when set, is told of an idle connection that failed its
+	// NOOP check (log.go): the call goes on with another one.
+	stale func(ctx context.Context, err error)
 
 	mu      sync.Mutex
 	free    []*pconn // idle connections, most recently used last
@@ -203,6 +206,9 @@ func (p *pool) healthy(ctx context.Context, pc *pconn) bool {
 	nctx, cancel := context.WithTimeout(ctx, noopWait)
 	defer cancel()
 	_, err := pc.c.Noop(nctx)
+	if err != nil && p.stale != nil {
+		p.stale(ctx, err)
+	}
 	return err == nil
 }
 

@@ -19,7 +19,10 @@
 // script misbehaviour with [Server.AddFault]: canned or malformed replies,
 // delays, data connections cut after N bytes, a control connection closed
 // or stalled at a chosen step, before or after a command's reply, or a
-// 421 reply and a hang-up.
+// 421 reply and a hang-up. [Server.Personality] makes it answer like
+// servers a test cannot run: IIS, one behind a NAT, one that requires
+// PRET, one whose clock is off, one that reads names as ISO 8859-1 until
+// OPTS UTF8 ON.
 //
 // [Server.Records] gives the server's side of every session as structured
 // records (commands with passwords masked, replies, data connections,
