@@ -149,14 +149,26 @@ func (c *Conn) putLines(cmds []string, lines [][]byte, sent *int, upto int) erro
 // is that error and it is also the errs entry of every file left without
 // an answer.
 func (c *Conn) ModTimes(ctx context.Context, names []string) (times []time.Time, errs []error, err error) {
+	times = make([]time.Time, len(names))
+	errs = make([]error, len(names))
+	answered, err := c.modTimes(ctx, names, times, errs)
+	if err != nil {
+		for i := answered; i < len(names); i++ {
+			errs[i] = err
+		}
+	}
+	return times, errs, err
+}
+
+// modTimes is ModTimes into times and errs; it returns how many files
+// were answered (the first ones) and the error that stopped it.
+func (c *Conn) modTimes(ctx context.Context, names []string, times []time.Time, errs []error) (int, error) {
 	cmds := make([]string, len(names))
 	for i, n := range names {
 		cmds[i] = "MDTM " + n
 	}
-	times = make([]time.Time, len(names))
-	errs = make([]error, len(names))
 	answered := 0
-	err = c.SendCmds(ctx, cmds, func(i int, resp string, err error) {
+	err := c.SendCmds(ctx, cmds, func(i int, resp string, err error) {
 		answered = i + 1
 		switch {
 		case err != nil:
@@ -172,10 +184,5 @@ func (c *Conn) ModTimes(ctx context.Context, names []string) (times []time.Time,
 			}
 		}
 	})
-	if err != nil {
-		for i := answered; i < len(names); i++ {
-			errs[i] = err
-		}
-	}
-	return times, errs, err
+	return answered, err
 }

@@ -342,3 +342,21 @@ func (p *pool) stats() (open, peak int) {
 	defer p.mu.Unlock()
 	return p.open, p.peak
 }
+
+// warm starts dials in the background until n connections are open or
+// being dialled (at most max), with ctx's values and deadline. It returns
+// how many it started.
+func (p *pool) warm(ctx context.Context, n int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	started := 0
+	for !p.closed && p.open < min(n, p.max) {
+		p.open++
+		if p.open > p.peak {
+			p.peak = p.open
+		}
+		p.startDial(ctx)
+		started++
+	}
+	return started
+}

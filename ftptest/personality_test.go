@@ -142,3 +142,47 @@ func TestPersonalityClockOffset(t *testing.T) {
 		t.Errorf("LIST %q does not hold %q", got, want)
 	}
 }
+
+// FuzzPersonalitySession feeds arbitrary bytes to a control connection of
+// a server with every personality on, after a login, and checks that it
+// neither crashes nor stops serving.
+func FuzzPersonalitySession(f *testing.F) {
+	for _, seed := range []string{
+		"PRET RETR f\r\nPASV\r\nRETR f\r\n",
+		"PRET LIST\r\nEPSV\r\nNLST\r\nPASV\r\n",
+		"PRET\r\nPRET STOR\r\nPRET CWD x\r\nEPSV ALL\r\nPASV\r\n",
+		"OPTS UTF8 ON\r\nSIZE \xfc\r\nOPTS UTF8\r\nMLSD\r\nMLST f\r\n",
+		"SYST\r\nFEAT\r\nLIST -a\r\nPORT 127,0,0,1,0,1\r\nRETR f\r\n",
+		"RETR \xff\xfe\r\nPRET RETR \xc3\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	s := NewUnstartedServer()
+	s.Welcome = "ftptest ready."
+	s.Personality = Personality{IIS: true, NATAddress: "10.0.0.7", RequirePRET: true,
+		ClockOffset: -400 * 24 * time.Hour, LegacyCharset: true}
+	s.Start()
+	f.Cleanup(s.Close)
+	s.WriteFile("f", []byte("line one\nline two\n"))
+	f.Fuzz(func(t *testing.T, input []byte) {
+		conn, err := net.DialTimeout("tcp", s.Addr, hang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(hang))
+		go func() {
+			conn.Write(append([]byte("USER user\r\nPASS pass\r\n"), input...))
+			conn.(*net.TCPConn).CloseWrite()
+		}()
+		out, err := io.ReadAll(conn)
+		if err != nil && !isReset(err) {
+			t.Fatalf("reading replies: %v (after %q)", err, out)
+		}
+		if !strings.HasPrefix(string(out), "220 ftptest ready.\r\n331 ") {
+			t.Fatalf("replies %q", out)
+		}
+		c := dial(t, s)
+		c.expect("SYST", "215 Windows_NT")
+	})
+}
