@@ -93,6 +93,9 @@ func (c *Conn) open(ctx context.Context, typ string, void bool, cmd string, o *t
 		c.release(stop)
 		return nil, err
 	}
+	if !upload {
+		c.earlyCloseNotify(conn) // overlap_tls.go
+	}
 	d := &DataConn{c: c, ctx: ctx, stop: stop, conn: conn, raw: raw, cmd: cmd, upload: upload, size: size}
 	d.start, d.offset, d.passive, d.trace = start, restOffset(o), c.passive, c.trace
 	if tc, ok := conn.(*net.TCPConn); ok {

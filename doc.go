@@ -34,5 +34,13 @@
 // (RFC 1928, with RFC 1929 credentials) and HTTP CONNECT proxies
 // (Dialer.Proxy).
 //
+// # Observing a session
+//
+// Beside ftplib's debug text (Dialer.Debug), a [Dialer.Logger] gets
+// log/slog records of every command (passwords masked), reply, TLS
+// handshake, data connection and transfer, and a [Trace] attached to a
+// call's ctx with [WithTrace] gets hooks for the same steps, including
+// each transfer's [TransferStats] (also given by [DataConn.Stats]).
+//
 // The package depends on the standard library only.
 package ftp

@@ -21,6 +21,10 @@ type featState struct {
 	pret    bool              // PRET is sent before PASV and EPSV
 	xferCmd string            // the transfer the next PASV or EPSV is for
 	pretDue string            // PRET sent ahead (RetrMany) for this transfer, reply not read
+
+	noOpts   bool // Dialer.NoOptsUTF8 (utf8.go)
+	utf8Sent bool // OPTS UTF8 ON was sent
+	probed   bool // FEAT was tried before a name that is not ASCII
 }
 
 // feat sends FEAT and notes its answer, within a call. A 5xx reply is
@@ -38,6 +42,9 @@ func (c *Conn) feat() (map[string]string, string, error) {
 	}
 	feats := parseFeat(resp)
 	c.noteFeat(feats)
+	if err := c.optsUTF8(); err != nil {
+		return nil, "", err
+	}
 	return feats, resp, nil
 }
 
@@ -49,10 +56,11 @@ func (c *Conn) noteFeat(feats map[string]string) {
 	}
 	_, mlst := feats["MLST"]
 	_, mlsd := feats["MLSD"]
+	// A verdict already reached (MLSD refused although listed) stands.
 	if mlst || mlsd {
-		c.mlst.Store(1)
+		c.mlst.CompareAndSwap(0, 1)
 	} else {
-		c.mlst.Store(-1)
+		c.mlst.CompareAndSwap(0, -1)
 	}
 }
 

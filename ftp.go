@@ -135,11 +135,25 @@ type Dialer struct {
 	// ListLocation is the time zone of the dates in LIST replies, which
 	// carry none: [Conn.List] reads them as wall-clock times there and
 	// gives Entry.ModTime in UTC. nil (the default) means UTC. The year
-	// of a Unix date printed without one is resolved against the
-	// client's clock read in this zone (there is no portable way to ask
-	// a server its time). EPLF times (seconds since 1970) and MLSD/MLST
-	// times (UTC by RFC 3659) are not affected.
+	// of a Unix date printed without one is resolved against ServerNow
+	// (the client's clock when nil) read in this zone. EPLF times
+	// (seconds since 1970) and MLSD/MLST times (UTC by RFC 3659) are not
+	// affected.
 	ListLocation *time.Location
+
+	// ServerNow, when not nil, gives the server's current time, against
+	// which [Conn.List] (and ReadDir, Stat, Walk without MLSD) resolves
+	// the year of an ls -l date printed without one ("Nov 24 21:18"): ls
+	// prints such a date for files less than six months old by the
+	// server's clock, and the year chosen is the latest that does not put
+	// the date more than a day after ServerNow. Nil uses the client's
+	// clock, which gives the wrong year for files the server thinks
+	// recent when its clock is ahead of the client's by more than a day,
+	// or behind by more than six months. No reply of the protocol gives
+	// the server's time, so it is not guessed: for a server whose clock is
+	// known to be off by d, use func() time.Time { return
+	// time.Now().Add(d) }.
+	ServerNow func() time.Time
 
 	// Proxy, when not nil, is the proxy that the control connection and
 	// every passive data connection go through:
@@ -166,6 +180,19 @@ type Dialer struct {
 	// that needs PRET but does not list it. Active mode sends no PRET,
 	// and neither does MakePasv, which does not know the transfer.
 	PRET bool
+
+	// NoOptsUTF8 keeps the connection from sending "OPTS UTF8 ON". By
+	// default it is sent once, right after the first FEAT reply that
+	// lists UTF8 (RFC 2640), so that a server that reads names in a
+	// legacy character set until told otherwise (pure-ftpd with charset
+	// conversion, Serv-U, older IIS) reads them as UTF-8. FEAT is not sent
+	// at login, which would cost every connection a round trip: it is
+	// sent when ReadDir, Stat, Walk or Feat need it, and before the first
+	// command that holds a name that is not ASCII; an ASCII-only session
+	// that lists nothing sends neither FEAT nor OPTS. The reply to OPTS is
+	// read and ignored. With Encoding Latin1 it is never sent (the server
+	// is taken to speak Latin-1). ftplib never sends it.
+	NoOptsUTF8 bool
 
 	// Logger, when not nil, receives structured records of the session,
 	// beside Debug's ftplib text (which it does not change). Records are
@@ -198,6 +225,8 @@ type Dialer struct {
 	//   - "ftp retry" (Warn, from a [Client]): a call failed with a
 	//     transient error and is tried again: op (as in fs.PathError),
 	//     path, attempt (1 for the first retry), wait (the backoff), err.
+	//   - "ftp reconnect" (Warn, from a [Client]): an idle pooled
+	//     connection failed its NOOP check and another one is used: err.
 	//
 	// No record holds a password: the argument of PASS and ACCT is
 	// masked ("PASS ****") whatever its letter case, errors carry masked
@@ -343,9 +372,10 @@ func newConn(d *Dialer, host string) *Conn {
 		epsv:      d.EPSV,
 		noopEvery: d.NoopInterval,
 		listLoc:   d.ListLocation,
+		serverNow: d.ServerNow,
 		log:       d.logger(),
 	}
-	c.fs.pret = d.PRET
+	c.fs.pret, c.fs.noOpts = d.PRET, d.NoOptsUTF8
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLine
 	}
@@ -440,9 +470,10 @@ type Conn struct {
 	debugOut io.Writer
 	debugMu  sync.Mutex // debug output may come from the keepalive goroutine
 
-	noopEvery time.Duration  // Dialer.NoopInterval
-	listLoc   *time.Location // Dialer.ListLocation
-	noops     int            // NOOPs sent during a transfer, replies not read yet
+	noopEvery time.Duration    // Dialer.NoopInterval
+	listLoc   *time.Location   // Dialer.ListLocation
+	serverNow func() time.Time // Dialer.ServerNow (clock.go)
+	noops     int              // NOOPs sent during a transfer, replies not read yet
 
 	// Settings changed by the setters (not concurrently with calls).
 	debug         int
@@ -854,6 +885,9 @@ func (c *Conn) Rename(ctx context.Context, from, to string) (string, error) {
 		return "", err
 	}
 	return c.call(ctx, func() (string, error) {
+		if err := c.probeUTF8("RNTO " + to); err != nil { // before RNFR (utf8.go)
+			return "", err
+		}
 		resp, err := c.sendCmd("RNFR " + from)
 		if err != nil {
 			return "", err
@@ -963,7 +997,10 @@ func (c *Conn) Quit(ctx context.Context) (string, error) {
 // reply (RFC 2389), keyed by the upper-cased feature name, with the rest
 // of the line (trimmed) as the value: "REST STREAM" gives
 // {"REST": "STREAM"}. A positive reply other than 211 is an *Error of
-// class ErrReply.
+// class ErrReply. The answer is kept for the Conn's own use (MLSD, PRET).
+// When the reply lists UTF8, "OPTS UTF8 ON" follows once per Conn, in the
+// same call, unless Dialer.NoOptsUTF8 is set or the Encoding is Latin1
+// (LastResp is then the reply to OPTS).
 func (c *Conn) Feat(ctx context.Context) (map[string]string, error) {
 	var feats map[string]string
 	_, err := c.call(ctx, func() (string, error) {

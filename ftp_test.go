@@ -435,6 +435,7 @@ func TestCommandMethods(t *testing.T) {
 		s.reply("ACCT a", "230 ok")
 		s.reply("NOOP", "200 ok")
 		s.reply("FEAT", "211-Features:", " MDTM", " REST STREAM", " mlst type*;size*;", " UTF8", "211 End")
+		s.reply("OPTS UTF8 ON", "501 always in UTF-8") // a refusal is not an error
 		s.reply("MDTM f", "213 20240102030405")
 		s.reply("MDTM f", "213 20240102030405.25")
 		s.reply("MDTM f", "213 2024")

@@ -98,7 +98,7 @@ func (c *Conn) List(ctx context.Context, path string) iter.Seq2[Entry, error] {
 		}
 		// ParseList works in wall-clock times labelled UTC: now is the
 		// wall clock in loc, and the times parsed are moved to loc.
-		now := wallClock(time.Now(), loc)
+		now := wallClock(c.listNow(), loc) // clock.go
 		parse := func(line string) (Entry, error) {
 			if lsMissing(line, path) {
 				return Entry{Raw: line}, errListMissing(path, line)

@@ -2,6 +2,7 @@ package ftp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -79,20 +80,37 @@ type dataDial struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	raw    net.Conn
+	tc     *tls.Conn // with handshake: the protected connection over raw
 	err    error
+	hsErr  bool // err is the handshake's
 }
 
 // dialAsync starts connecting to host:port. The socket is registered
 // with setData as soon as it is connected, so that Close and
-// cancellation reach it.
-func (c *Conn) dialAsync(ctx context.Context, host string, port int) *dataDial {
+// cancellation reach it. With handshake, the TLS handshake of the data
+// connection follows at once (overlap_tls.go); when it fails, the socket
+// is closed and unregistered.
+func (c *Conn) dialAsync(ctx context.Context, host string, port int, handshake bool) *dataDial {
 	ctx, cancel := context.WithCancel(ctx)
 	dd := &dataDial{cancel: cancel, done: make(chan struct{})}
+	if handshake {
+		c.tlsSetup()
+	}
 	go func() {
 		defer close(dd.done)
 		dd.raw, dd.err = c.dialData(ctx, host, port)
-		if dd.err == nil {
-			c.setData(dd.raw)
+		if dd.err != nil {
+			return
+		}
+		c.setData(dd.raw)
+		if !handshake {
+			return
+		}
+		dd.tc, dd.err = c.handshakeData(ctx, dd.raw)
+		if dd.err != nil {
+			c.setData(nil)
+			dd.raw.Close()
+			dd.raw, dd.hsErr = nil, true
 		}
 	}()
 	return dd
@@ -110,9 +128,12 @@ func (dd *dataDial) wait() (net.Conn, error) {
 // setData) and the preliminary reply. When the command is refused, the
 // background dial is stopped, its socket closed and the refusal returned;
 // when it was accepted but the connect failed, the final reply the server
-// owes is read (drainFinal) and the connect's error returned.
-func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd string, o *transferOpts) (raw net.Conn, resp string, err error) {
-	dd := c.dialAsync(ctx, host, port)
+// owes is read (drainFinal) and the connect's error returned. Where the
+// server takes an early handshake (overlap_tls.go), the TLS handshake is
+// made in the background too, and conn is the protected connection;
+// otherwise conn is nil and the caller wraps raw after the reply.
+func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd string, o *transferOpts) (conn, raw net.Conn, resp string, err error) {
+	dd := c.dialAsync(ctx, host, port, c.earlyHandshake())
 	resp, err = c.transferCmd(cmd, o)
 	if err != nil {
 		dd.cancel()
@@ -120,16 +141,23 @@ func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd st
 			nc.Close()
 			c.setData(nil)
 		}
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	raw, err = dd.wait()
 	if err != nil {
-		return nil, "", c.drainFinal(c.dataConnErr(cmd, err))
+		if dd.hsErr {
+			return nil, nil, "", c.drainFinal(c.dataHandshakeErr(err))
+		}
+		return nil, nil, "", c.drainFinal(c.dataConnErr(cmd, err))
 	}
 	if c.lastPasv == "EPSV" {
 		c.epsvOK = true
 	}
-	return raw, resp, nil
+	if dd.tc != nil {
+		c.noteDataTLS(dd.tc)
+		return dd.tc, raw, resp, nil
+	}
+	return nil, raw, resp, nil
 }
 
 // RetrMany downloads, one after the other and in binary mode, the files

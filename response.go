@@ -235,6 +235,9 @@ func (c *Conn) putCmd(line string) error {
 	if err := checkLine(line); err != nil {
 		return err
 	}
+	if err := c.probeUTF8(line); err != nil { // utf8.go
+		return err
+	}
 	buf, err := appendEncoded(c.wbuf[:0], c.enc, line)
 	if err != nil {
 		return err

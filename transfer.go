@@ -134,6 +134,9 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 			return nil, nil, -1, err
 		}
 	}
+	if err := c.probeTransfer(cmd); err != nil { // utf8.go
+		return nil, nil, -1, err
+	}
 	t0 := time.Now()
 	var resp string
 	if c.passive {
@@ -145,7 +148,7 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		if c.canOverlap() && !c.pasvElsewhere(host) {
 			// The data connection is opened while cmd is sent
 			// (overlap.go).
-			raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
+			conn, raw, resp, err = c.openOverlapped(ctx, host, port, cmd, o)
 			if err != nil {
 				return nil, nil, -1, err
 			}
@@ -182,11 +185,13 @@ func (c *Conn) openData(ctx context.Context, cmd string, o *transferOpts) (conn,
 		c.setData(raw)
 	}
 	size = parseSize(resp)
-	conn, err = c.wrapData(ctx, raw)
-	if err != nil {
-		c.setData(nil)
-		raw.Close()
-		return nil, nil, -1, c.drainFinal(err)
+	if conn == nil {
+		conn, err = c.wrapData(ctx, raw)
+		if err != nil {
+			c.setData(nil)
+			raw.Close()
+			return nil, nil, -1, c.drainFinal(err)
+		}
 	}
 	c.pending = true
 	c.noteDataOpen(cmd, conn, raw, t0)

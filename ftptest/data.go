@@ -30,6 +30,7 @@ type xfer struct {
 	dst     io.WriteCloser // upload
 	okReply string
 	path    string // the file read or written; empty for listings
+	offset  int64  // REST offset, for Server.Records
 
 	done   chan struct{}
 	stop   chan struct{}   // closed by abort
@@ -79,6 +80,8 @@ func (x *xfer) drop() {
 }
 
 func (s *session) start(x *xfer) {
+	x.prelim = s.personaPrelim(x) // personality.go
+	x.offset = s.rest
 	s.rest = 0
 	s.x = x
 	s.started = true

@@ -30,8 +30,8 @@ const (
 )
 
 // String returns the message a [Server.Logger] record of this kind
-// carries: "ftp command", "ftp reply", "ftp data connection" or
-// "ftp transfer".
+// carries: "ftp command", "ftp reply", "ftp data" or "ftp transfer", the
+// messages of package ftp's Dialer.Logger for the same facts.
 func (k RecordKind) String() string {
 	switch k {
 	case RecordCommand:
@@ -46,12 +46,30 @@ func (k RecordKind) String() string {
 	return "RecordKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// The messages of the records given to Server.Logger.
+// The messages and attribute keys of the records given to Server.Logger:
+// those of package ftp's Dialer.Logger, plus session, peer and path.
 const (
 	msgCommand  = "ftp command"
 	msgReply    = "ftp reply"
-	msgDataConn = "ftp data connection"
+	msgDataConn = "ftp data"
 	msgTransfer = "ftp transfer"
+
+	keySession = "session"
+	keyCmd     = "cmd"
+	keyCode    = "code"
+	keyText    = "text"
+	keyMode    = "mode"
+	keyAddr    = "addr"
+	keyPeer    = "peer"
+	keyTLS     = "tls"
+	keyResumed = "resumed"
+	keyDur     = "dur"
+	keyErr     = "err"
+	keyPath    = "path"
+	keyBytes   = "bytes"
+	keyRate    = "rate"
+	keyOffset  = "offset"
+	keyResult  = "result"
 )
 
 // The results of a transfer record.
@@ -59,7 +77,10 @@ const (
 	// ResultOK is the Result of a transfer that completed.
 	ResultOK = "ok"
 	// ResultAborted is the Result of a transfer the client aborted with
-	// ABOR, or that was still running when its session ended.
+	// ABOR, or that was still running when its session ended. A client
+	// that closes the data connection as soon as it has sent ABOR (as
+	// package ftp does) may make the server's write fail before the ABOR
+	// is read: the transfer is then ResultFailed.
 	ResultAborted = "aborted"
 	// ResultFailed is the Result of a transfer that failed otherwise: no
 	// data connection, a failed or refused TLS handshake, a network
@@ -69,8 +90,9 @@ const (
 
 // A Record is one fact of the server's side of a session, as returned by
 // [Server.Records] and logged to [Server.Logger]. Which fields are set
-// depends on Kind. No Record holds a password: the argument of PASS and
-// ACCT, in any letter case, is replaced by "****".
+// depends on Kind. No Record holds a password: a command line that starts
+// with PASS or ACCT, in any letter case, is recorded as "PASS ****" or
+// "ACCT ****", as package ftp logs it.
 type Record struct {
 	// Kind says what the record describes.
 	Kind RecordKind
@@ -100,15 +122,18 @@ type Record struct {
 	// (PORT/EPRT), false for one it accepted (PASV/EPSV)
 	// (RecordDataConn, RecordTransfer).
 	Active bool
-	// Addr is the address of the data connection's listening end: the
-	// server's passive address, or the client's active one
-	// (RecordDataConn).
+	// Addr is the server's end of the data connection: its passive
+	// address, or the address it dialled from in active mode
+	// (RecordDataConn). It is the address package ftp logs for the
+	// connection.
 	Addr string
+	// Peer is the client's end of the data connection (RecordDataConn).
+	Peer string
 	// TLS is true if the data connection was protected (PROT P)
 	// (RecordDataConn, RecordTransfer).
 	TLS bool
 	// TLSVersion is the negotiated TLS version, 0 without TLS or when
-	// the handshake failed (RecordDataConn).
+	// the handshake failed (RecordDataConn, RecordTransfer).
 	TLSVersion uint16
 	// Resumed is true if the data connection's TLS handshake resumed a
 	// session of the same control connection (RecordDataConn,
@@ -124,6 +149,9 @@ type Record struct {
 	// Bytes counts the data bytes sent or received (RecordTransfer), as
 	// [Transfer.Bytes] does.
 	Bytes int64
+	// Offset is the REST offset the transfer started from, 0 for none
+	// (RecordTransfer).
+	Offset int64
 	// Duration is how long the transfer took, from the command that
 	// started it to its final reply (RecordTransfer), or how long the
 	// data connection took to set up, TLS handshake included
@@ -134,32 +162,46 @@ type Record struct {
 	Result string
 }
 
-// attrs returns the record's attributes as logged to Server.Logger.
+// attrs returns the record's attributes as logged to Server.Logger,
+// with the keys package ftp uses for the same facts.
 func (r *Record) attrs() []slog.Attr {
-	a := []slog.Attr{slog.Int("session", r.Session)}
+	a := make([]slog.Attr, 0, 12)
+	a = append(a, slog.Int(keySession, r.Session))
 	switch r.Kind {
 	case RecordCommand:
-		a = append(a, slog.String("cmd", r.Command))
+		a = append(a, slog.String(keyCmd, r.Command))
 	case RecordReply:
-		a = append(a, slog.Int("code", r.Code), slog.String("text", r.Text))
+		a = append(a, slog.Int(keyCode, r.Code), slog.String(keyText, r.Text))
 	case RecordDataConn:
-		a = append(a, slog.String("cmd", r.Command), slog.String("mode", mode(r.Active)),
-			slog.String("addr", r.Addr), slog.Bool("tls", r.TLS))
-		if r.TLS {
-			a = append(a, slog.String("tls_version", tls.VersionName(r.TLSVersion)), slog.Bool("resumed", r.Resumed))
+		a = append(a, slog.String(keyCmd, r.Command), slog.String(keyMode, mode(r.Active)),
+			slog.String(keyAddr, r.Addr), slog.String(keyPeer, r.Peer))
+		if r.TLSVersion != 0 {
+			a = append(a, slog.String(keyTLS, tls.VersionName(r.TLSVersion)), slog.Bool(keyResumed, r.Resumed))
 		}
-		a = append(a, slog.Duration("duration", r.Duration))
+		a = append(a, slog.Duration(keyDur, r.Duration))
 		if r.Err != "" {
-			a = append(a, slog.String("error", r.Err))
+			a = append(a, slog.String(keyErr, r.Err))
 		}
 	case RecordTransfer:
-		a = append(a, slog.String("cmd", r.Command), slog.String("mode", mode(r.Active)),
-			slog.Bool("tls", r.TLS))
+		a = append(a, slog.String(keyCmd, r.Command), slog.String(keyMode, mode(r.Active)))
 		if r.Path != "" {
-			a = append(a, slog.String("path", r.Path))
+			a = append(a, slog.String(keyPath, r.Path))
 		}
-		a = append(a, slog.Int64("bytes", r.Bytes), slog.Duration("duration", r.Duration),
-			slog.String("result", r.Result), slog.Int("code", r.Code))
+		rate := 0.0
+		if r.Duration > 0 {
+			rate = float64(r.Bytes) / r.Duration.Seconds()
+		}
+		a = append(a, slog.Int64(keyBytes, r.Bytes), slog.Duration(keyDur, r.Duration), slog.Float64(keyRate, rate))
+		if r.Offset > 0 {
+			a = append(a, slog.Int64(keyOffset, r.Offset))
+		}
+		if r.TLSVersion != 0 {
+			a = append(a, slog.String(keyTLS, tls.VersionName(r.TLSVersion)), slog.Bool(keyResumed, r.Resumed))
+		}
+		a = append(a, slog.String(keyResult, r.Result))
+		if r.Code != 0 {
+			a = append(a, slog.Int(keyCode, r.Code))
+		}
 	}
 	return a
 }
@@ -172,16 +214,12 @@ func mode(active bool) string {
 }
 
 // level returns the level of the record's Logger record: Debug for the
-// dialogue and data connections, Info for a transfer that completed,
-// Warn for one that did not.
+// dialogue and data connections, Info for transfers.
 func (r *Record) level() slog.Level {
-	switch {
-	case r.Kind != RecordTransfer:
-		return slog.LevelDebug
-	case r.Result == ResultOK:
+	if r.Kind == RecordTransfer {
 		return slog.LevelInfo
 	}
-	return slog.LevelWarn
+	return slog.LevelDebug
 }
 
 // recorder keeps the records of a Server.
@@ -214,13 +252,17 @@ func (s *Server) record(r Record) {
 	}
 }
 
-// maskCommand returns the command line with the argument of PASS or ACCT,
-// in any letter case, replaced by "****".
+// maskCommand returns the command line as a record shows it, by package
+// ftp's rule: a line that starts with PASS or ACCT, in any letter case and
+// after any spaces or tabs, becomes "PASS ****" or "ACCT ****" (the verb
+// upper-cased), whatever follows; the bare verb is kept as it is.
 func maskCommand(line string) string {
-	verb := strings.TrimLeft(line, " ")
-	if len(verb) >= 4 && (strings.EqualFold(verb[:4], "PASS") || strings.EqualFold(verb[:4], "ACCT")) &&
-		(len(verb) == 4 || verb[4] == ' ') {
-		return verb[:4] + " ****"
+	v := strings.TrimLeft(line, " \t")
+	if len(v) >= 4 && (strings.EqualFold(v[:4], "PASS") || strings.EqualFold(v[:4], "ACCT")) {
+		if len(v) == 4 {
+			return v
+		}
+		return strings.ToUpper(v[:4]) + " ****"
 	}
 	return line
 }
@@ -288,11 +330,7 @@ func replyCode(line string) string {
 func (x *xfer) recordConn(conn net.Conn, tc *tls.Conn, err error, start time.Time) {
 	r := Record{Kind: RecordDataConn, Session: x.s.id, Command: maskCommand(x.line),
 		Active: x.ln == nil, Duration: time.Since(start)}
-	if r.Active {
-		r.Addr = conn.RemoteAddr().String()
-	} else {
-		r.Addr = conn.LocalAddr().String()
-	}
+	r.Addr, r.Peer = conn.LocalAddr().String(), conn.RemoteAddr().String()
 	if tc != nil {
 		r.TLS = true
 		if err != nil {
@@ -309,8 +347,8 @@ func (x *xfer) recordConn(conn net.Conn, tc *tls.Conn, err error, start time.Tim
 // Server.Transfers, text its final reply. It is called with x.mu held.
 func (x *xfer) recordTransfer(t Transfer, text string, start time.Time) {
 	r := Record{Kind: RecordTransfer, Session: x.s.id, Command: maskCommand(t.Command),
-		Active: t.Active, TLS: t.TLS, Resumed: t.DidResume, Path: t.Path, Bytes: t.Bytes,
-		Duration: time.Since(start), Result: ResultOK}
+		Active: t.Active, TLS: t.TLS, TLSVersion: t.TLSVersion, Resumed: t.DidResume, Path: t.Path,
+		Bytes: t.Bytes, Offset: x.offset, Duration: time.Since(start), Result: ResultOK}
 	if f := x.f; f != nil && (f.CloseAfterData || f.CloseBeforeReply) && !x.aborted {
 		text = "" // the session ends instead
 	}

@@ -120,7 +120,11 @@ func TestRecordsPlain(t *testing.T) {
 	if conns[0].Active || conns[0].Addr != d0addr(t, s, recs) || conns[0].TLS || conns[0].Command != "RETR a.txt" {
 		t.Errorf("EPSV data connection: %+v", conns[0])
 	}
-	if !conns[2].Active || conns[2].Command != "LIST" || !strings.HasPrefix(conns[2].Addr, "127.0.0.1:") {
+	if conns[0].Peer != conns[0].Addr && !strings.HasPrefix(conns[0].Peer, "127.0.0.1:") {
+		t.Errorf("EPSV data connection's peer: %+v", conns[0])
+	}
+	if !conns[2].Active || conns[2].Command != "LIST" || !strings.HasPrefix(conns[2].Addr, "127.0.0.1:") ||
+		conns[2].Peer != "127.0.0.1:"+strings.Trim(strings.TrimPrefix(got[7], "EPRT |1|127.0.0.1"), "|") {
 		t.Errorf("EPRT data connection: %+v", conns[2])
 	}
 	xs := ofKind(recs, RecordTransfer)
@@ -170,11 +174,12 @@ func TestRecordsPlain(t *testing.T) {
 				t.Errorf("line %d %s for record %+v", i, l, r)
 			}
 		case RecordTransfer:
-			if m["bytes"] != float64(r.Bytes) || m["result"] != "ok" || m["level"] != "INFO" || m["cmd"] != r.Command {
+			if m["bytes"] != float64(r.Bytes) || m["result"] != "ok" || m["level"] != "INFO" || m["cmd"] != r.Command ||
+				m["code"] != 226.0 || m["tls"] != nil || m["dur"] == nil || m["rate"] == nil {
 				t.Errorf("line %d %s for record %+v", i, l, r)
 			}
 		case RecordDataConn:
-			if m["addr"] != r.Addr || m["mode"] != mode(r.Active) || m["tls"] != false {
+			if m["addr"] != r.Addr || m["peer"] != r.Peer || m["mode"] != mode(r.Active) || m["tls"] != nil || m["dur"] == nil {
 				t.Errorf("line %d %s for record %+v", i, l, r)
 			}
 		}
@@ -228,7 +233,7 @@ func TestRecordsNoPassword(t *testing.T) {
 			t.Errorf("log holds the password:\n%s", out)
 		}
 	}
-	want := []string{"PASS ****", "USER user", "pass ****", "USER user", "PaSs ****", "ACCT ****", "acct ****", "PASS ****", "PASS ****", "QUIT"}
+	want := []string{"PASS ****", "USER user", "PASS ****", "USER user", "PASS ****", "ACCT ****", "ACCT ****", "PASS ****", "PASS", "QUIT"}
 	if got := commandsOf(s.Records()); !slices.Equal(got, want) {
 		t.Errorf("commands:\n got %q\nwant %q", got, want)
 	}
@@ -375,7 +380,7 @@ func TestRecordsFailures(t *testing.T) {
 }
 
 // TestRecordsLevels checks the Logger's levels: a Logger at Info gets
-// the transfers only, a failed one at Warn.
+// the transfers only, failed ones included.
 func TestRecordsLevels(t *testing.T) {
 	buf := new(syncBuffer)
 	s := newServer(t, startPlain, func(s *Server) {
@@ -392,9 +397,9 @@ func TestRecordsLevels(t *testing.T) {
 		c.want(final)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], `level=INFO msg="ftp transfer" session=1 cmd="RETR f" mode=passive tls=false path=/f bytes=4 `) ||
+	if len(lines) != 2 || !strings.Contains(lines[0], `level=INFO msg="ftp transfer" session=1 cmd="RETR f" mode=passive path=/f bytes=4 dur=`) ||
 		!strings.Contains(lines[0], " result=ok code=226") ||
-		!strings.Contains(lines[1], `level=WARN msg="ftp transfer"`) || !strings.Contains(lines[1], " bytes=1 ") ||
+		!strings.Contains(lines[1], `level=INFO msg="ftp transfer"`) || !strings.Contains(lines[1], " bytes=1 ") ||
 		!strings.Contains(lines[1], " result=failed code=426") {
 		t.Errorf("log:\n%s", buf)
 	}
@@ -455,7 +460,7 @@ func TestRecordsConcurrent(t *testing.T) {
 		bySession[r.Session] = append(bySession[r.Session], e)
 	}
 	want := []string{"220", "USER user", "331", "PASS ****", "230", "PASV", "227", "RETR f",
-		"150", "ftp data connection", "ftp transfer", "226", "QUIT", "221"}
+		"150", "ftp data", "ftp transfer", "226", "QUIT", "221"}
 	if len(bySession) != n {
 		t.Errorf("%d sessions recorded, want %d", len(bySession), n)
 	}
@@ -469,10 +474,12 @@ func TestRecordsConcurrent(t *testing.T) {
 func TestMaskCommand(t *testing.T) {
 	for in, want := range map[string]string{
 		"PASS x":      "PASS ****",
-		"pass":        "pass ****",
-		"  Pass  a b": "Pass ****",
+		"pass":        "pass",
+		"pass ":       "PASS ****",
+		"  Pass  a b": "PASS ****",
+		"\tacct\tx":   "ACCT ****",
 		"ACCT acc":    "ACCT ****",
-		"PASSWORD x":  "PASSWORD x",
+		"PASSWORD x":  "PASS ****",
 		"USER pass":   "USER pass",
 		"":            "",
 	} {

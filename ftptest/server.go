@@ -19,7 +19,10 @@
 // script misbehaviour with [Server.AddFault]: canned or malformed replies,
 // delays, data connections cut after N bytes, a control connection closed
 // or stalled at a chosen step, before or after a command's reply, or a
-// 421 reply and a hang-up.
+// 421 reply and a hang-up. [Server.Personality] makes it answer like
+// servers a test cannot run: IIS, one behind a NAT, one that requires
+// PRET, one whose clock is off, one that reads names as ISO 8859-1 until
+// OPTS UTF8 ON.
 //
 // [Server.Records] gives the server's side of every session as structured
 // records (commands with passwords masked, replies, data connections,
@@ -139,9 +142,11 @@ type Server struct {
 	Personality Personality
 
 	// Logger, if not nil, receives each record of [Server.Records] as it
-	// is made: commands and replies at Debug level, data connections at
-	// Debug, transfers at Info (Warn when they fail). Nil logs nothing;
-	// the records are kept either way.
+	// is made, with the messages, levels and attribute keys that package
+	// ftp's Dialer.Logger uses for the same facts: commands, replies and
+	// data connections at Debug level, transfers at Info. Each record
+	// also carries session, the number of its control connection. Nil
+	// logs nothing; the records are kept either way.
 	Logger *slog.Logger
 
 	tree     tree

@@ -90,6 +90,9 @@ func opRetrMany(t *testing.T, s *server, r *rec) {
 	what := "RETR sent while the data connection connects"
 	if s.tls != plainFTP {
 		what = "RETR sent while the data connection connects (TLS handshake after the 150)"
+		if strings.HasPrefix(c.Welcome(), "220 (vsFTPd ") {
+			what = "RETR sent while the data connection connects, TLS handshake at once (before the 150), close_notify of a download right after it (TLS 1.3)"
+		}
 	}
 	r.Note("overlapped: %s; next PASV sent after the end of the data, before the 226 (%d of 4); in step after a 550 mid-batch", what, ahead)
 }

@@ -139,7 +139,7 @@ func (d *demo) run(ctx context.Context) error {
 	fmt.Fprintf(d.out, "ftplib demo: an in-process FTP server (package ftptest) is listening on %s.\n", srv.Addr)
 	fmt.Fprintf(d.out, "The login is user \"demo\" with the password in $FTP_PASSWORD, so it never appears below.\n")
 
-	d.say("Log in and list the top directory; -v shows the control dialog (PASS is masked):")
+	d.say("Log in and list the top directory; -v logs each command, reply, data connection and transfer (PASS is masked):")
 	if err := d.must(ctx, nil, "ls", "-v", base); err != nil {
 		return err
 	}

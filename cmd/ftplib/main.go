@@ -39,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -61,6 +62,11 @@ type cli struct {
 	rootCAs *x509.CertPool
 	// prog is the program name in messages.
 	prog string
+
+	// log receives package ftp's records (-v, --log-json), built by
+	// logger; logFile is the --log-json file, closed by closeLog.
+	log     *slog.Logger
+	logFile *os.File
 }
 
 func main() {
@@ -206,6 +212,9 @@ func (c *cli) main(ctx context.Context, args []string) int {
 	default:
 		err = c.python(ctx, args)
 	}
+	if cerr := c.closeLog(); err == nil {
+		err = cerr
+	}
 	return c.report(err)
 }
 
@@ -310,8 +319,15 @@ Flags of every command (anywhere on the line):
                    directories the system's roots are read from
   --insecure       accept any server certificate (checks nothing)
   --active         active mode (the server connects back) instead of passive
+  --pret           send PRET before every PASV/EPSV (drftpd and the like;
+                   without it, PRET is sent once FEAT lists it)
   --timeout D      I/O timeout of each network operation (default %v, 0: none)
-  -v               show the control dialog on stderr, PASS masked (-v -v: more)
+  -v               log each command, reply, data connection and transfer on
+                   stderr as text records (PASS masked); -v -v adds the
+                   raw lines
+  --log-json[=FILE]
+                   log the same records as JSON lines, on stderr or
+                   appended to FILE
 
 Exit status: 0 success, 1 transfer or server error, 2 bad command line.
 `, defaultTimeout)
@@ -331,6 +347,6 @@ func (c *cli) commandHelp(w io.Writer, cmd *command) {
 		fmt.Fprintf(w, "\n%s\n", cmd.help)
 	}
 	if cmd.name != "demo" {
-		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --timeout D -v (see '%s help').\n", c.prog)
+		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --pret --timeout D -v --log-json[=FILE] (see '%s help').\n", c.prog)
 	}
 }

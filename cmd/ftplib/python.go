@@ -21,8 +21,10 @@ import (
 //
 // Extensions: HOST may carry a port or be an ftp:// or ftps:// URL (whose
 // user and password win over netrc), the connection flags (--timeout,
-// --active, --insecure, --explicit-tls, -v) are accepted before HOST,
-// and debug output goes to stderr rather than stdout.
+// --active, --insecure, --explicit-tls, -v, --log-json) are accepted
+// before HOST, and debug output goes to stderr rather than stdout. -d
+// sets ftplib's debug level (its text output); -v and --log-json log
+// package ftp's structured records.
 func (c *cli) python(ctx context.Context, args []string) error {
 	o := newOptions()
 	fs := newFlagSet("")
@@ -80,7 +82,7 @@ flags:
 	if err != nil {
 		return usagef("", "%v", err)
 	}
-	o.verbose += counter(debug)
+	o.debug = debug
 
 	cr := credentials{Source: "anonymous"}
 	switch {

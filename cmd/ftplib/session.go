@@ -42,11 +42,19 @@ func (c *cli) dialer(t *target, o *options) (*ftp.Dialer, error) {
 		}
 		roots = pool
 	}
+	debug := o.debug
+	if o.verbose > 1 {
+		debug = max(debug, 2) // -v -v: the raw lines too
+	}
 	d := &ftp.Dialer{
 		Timeout:     o.timeout,
 		Active:      o.active,
-		Debug:       int(o.verbose),
+		PRET:        o.pret,
+		Debug:       debug,
 		DebugOutput: c.stderr,
+	}
+	if err := c.setLogger(d, o); err != nil {
+		return nil, err
 	}
 	if c.getenv != nil {
 		proxy, _, err := proxyFor(c.getenv, t.Scheme, t.Host)
@@ -97,7 +105,7 @@ func (c *cli) login(ctx context.Context, t *target, o *options, cr credentials) 
 	if err != nil {
 		return nil, err
 	}
-	if o.verbose > 0 {
+	if o.verbose > 0 || o.debug > 0 {
 		mode := "plain FTP"
 		switch {
 		case t.Implicit:
