@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 )
 
 // Two more overlaps for protected data connections (DESIGN.md decision
@@ -46,11 +47,16 @@ func (c *Conn) earlyHandshake() bool {
 
 // handshakeData makes the TLS handshake of the protected data connection
 // raw, as wrapData does, without recording anything on c: it may run
-// in the background (earlyHandshake). The error is not wrapped.
+// in the background (earlyHandshake). It only reads c for the log record
+// and the Trace hooks (log.go). The error is not wrapped.
 func (c *Conn) handshakeData(ctx context.Context, raw net.Conn) (*tls.Conn, error) {
 	tc := tls.Client(&eofWatch{Conn: raw}, c.tlsData)
 	c.arm(raw)
-	if err := tc.HandshakeContext(ctx); err != nil {
+	t0 := time.Now()
+	c.tlsStart(true)
+	err := tc.HandshakeContext(ctx)
+	c.tlsDone(true, tc, t0, err)
+	if err != nil {
 		return nil, err
 	}
 	return tc, nil
