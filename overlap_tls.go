@@ -45,15 +45,14 @@ func (c *Conn) earlyHandshake() bool {
 }
 
 // handshakeData makes the TLS handshake of the protected data connection
-// raw, as wrapData does, without recording anything on c: it may run
-// in the background (earlyHandshake). The error is not wrapped.
+// raw, as wrapData does, without recording or reporting anything on c: it
+// runs in the background (earlyHandshake), and the caller reports it
+// (tlsStart, tlsDone) from its own goroutine once it is over. The error
+// is not wrapped.
 func (c *Conn) handshakeData(ctx context.Context, raw net.Conn) (*tls.Conn, error) {
 	tc := tls.Client(&eofWatch{Conn: raw}, c.tlsData)
 	c.arm(raw)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, err
-	}
-	return tc, nil
+	return tc, tc.HandshakeContext(ctx)
 }
 
 // dataHandshakeErr is the error of a failed data connection handshake.
