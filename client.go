@@ -324,7 +324,7 @@ func (c *Client) init() {
 		case idle < 0:
 			idle = 0
 		}
-		c.pool = &pool{dial: c.dial, max: max, idle: idle}
+		c.pool = &pool{dial: c.dial, max: max, idle: idle, stale: c.noteReconnect}
 	})
 }
 

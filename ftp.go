@@ -225,6 +225,8 @@ type Dialer struct {
 	//   - "ftp retry" (Warn, from a [Client]): a call failed with a
 	//     transient error and is tried again: op (as in fs.PathError),
 	//     path, attempt (1 for the first retry), wait (the backoff), err.
+	//   - "ftp reconnect" (Warn, from a [Client]): an idle pooled
+	//     connection failed its NOOP check and another one is used: err.
 	//
 	// No record holds a password: the argument of PASS and ACCT is
 	// masked ("PASS ****") whatever its letter case, errors carry masked

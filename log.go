@@ -12,14 +12,15 @@ import (
 // Structured records (Dialer.Logger): their messages and attribute keys.
 // They are part of the API: programs filter and parse them.
 const (
-	msgConnect  = "ftp connect"
-	msgTLS      = "ftp tls"
-	msgCommand  = "ftp command"
-	msgReply    = "ftp reply"
-	msgData     = "ftp data"
-	msgTransfer = "ftp transfer"
-	msgFallback = "ftp fallback"
-	msgRetry    = "ftp retry"
+	msgConnect   = "ftp connect"
+	msgTLS       = "ftp tls"
+	msgCommand   = "ftp command"
+	msgReply     = "ftp reply"
+	msgData      = "ftp data"
+	msgTransfer  = "ftp transfer"
+	msgFallback  = "ftp fallback"
+	msgRetry     = "ftp retry"
+	msgReconnect = "ftp reconnect"
 
 	keyAddr    = "addr"
 	keyDur     = "dur"
@@ -311,6 +312,16 @@ func (c *Client) retryWait(ctx context.Context, op, path string, attempt int, er
 	wait := retryDelay(attempt)
 	c.noteRetry(ctx, op, path, attempt, wait, err)
 	return backoff(ctx, attempt)
+}
+
+// noteReconnect reports that an idle pooled connection failed its NOOP
+// check with err and is replaced.
+func (c *Client) noteReconnect(ctx context.Context, err error) {
+	log := c.Dialer.logger()
+	if log == nil || !log.Enabled(ctx, slog.LevelWarn) {
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, msgReconnect, slog.Any(keyErr, err))
 }
 
 // noteRetry reports a retry of op on path after err, in wait.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"time"
 )
 
 // Round trips (DESIGN.md decision 16). A passive download costs, one after
@@ -82,7 +81,6 @@ type dataDial struct {
 	done   chan struct{}
 	raw    net.Conn
 	tc     *tls.Conn // with handshake: the protected connection over raw
-	hsAt   time.Time // when the handshake started (zero: none)
 	err    error
 	hsErr  bool // err is the handshake's
 }
@@ -108,7 +106,6 @@ func (c *Conn) dialAsync(ctx context.Context, host string, port int, handshake b
 		if !handshake {
 			return
 		}
-		dd.hsAt = time.Now()
 		dd.tc, dd.err = c.handshakeData(ctx, dd.raw)
 		if dd.err != nil {
 			c.setData(nil)
@@ -147,11 +144,6 @@ func (c *Conn) openOverlapped(ctx context.Context, host string, port int, cmd st
 		return nil, nil, "", err
 	}
 	raw, err = dd.wait()
-	if !dd.hsAt.IsZero() {
-		// Reported from here: hooks run in the caller's goroutine.
-		c.tlsStart(true)
-		c.tlsDone(true, dd.tc, dd.hsAt, err)
-	}
 	if err != nil {
 		if dd.hsErr {
 			return nil, nil, "", c.drainFinal(c.dataHandshakeErr(err))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 )
 
 // Two more overlaps for protected data connections (DESIGN.md decision
@@ -45,14 +46,20 @@ func (c *Conn) earlyHandshake() bool {
 }
 
 // handshakeData makes the TLS handshake of the protected data connection
-// raw, as wrapData does, without recording or reporting anything on c: it
-// runs in the background (earlyHandshake), and the caller reports it
-// (tlsStart, tlsDone) from its own goroutine once it is over. The error
-// is not wrapped.
+// raw, as wrapData does, without recording anything on c: it may run
+// in the background (earlyHandshake). It only reads c for the log record
+// and the Trace hooks (log.go). The error is not wrapped.
 func (c *Conn) handshakeData(ctx context.Context, raw net.Conn) (*tls.Conn, error) {
 	tc := tls.Client(&eofWatch{Conn: raw}, c.tlsData)
 	c.arm(raw)
-	return tc, tc.HandshakeContext(ctx)
+	t0 := time.Now()
+	c.tlsStart(true)
+	err := tc.HandshakeContext(ctx)
+	c.tlsDone(true, tc, t0, err)
+	if err != nil {
+		return nil, err
+	}
+	return tc, nil
 }
 
 // dataHandshakeErr is the error of a failed data connection handshake.

@@ -72,6 +72,19 @@ func TestIISConn(t *testing.T) {
 		t.Errorf("SYST = %q, %v", r, err)
 	}
 
+	// Transfers start with IIS's 125, which announces no size.
+	var buf bytes.Buffer
+	if r, err := c.RetrBinary(ctx, "RETR dir/b.bin", &buf); err != nil || buf.String() != personaTree["dir/b.bin"] {
+		t.Fatalf("RetrBinary = %q, %v", r, err)
+	}
+	if _, err := c.StorBinary(ctx, "STOR up.bin", strings.NewReader("up")); err != nil {
+		t.Fatalf("StorBinary: %v", err)
+	}
+	if got, _ := srv.ReadFile("up.bin"); string(got) != "up" {
+		t.Errorf("stored %q", got)
+	}
+	srv.SetModTime("up.bin", when)
+
 	// List parses the DOS-style lines.
 	var got []Entry
 	for e, err := range c.List(ctx, "dir") {
@@ -103,7 +116,7 @@ func TestIISConn(t *testing.T) {
 		walked = append(walked, p)
 		return nil
 	})
-	want := []string{"/", "/a.txt", "/dir", "/dir/b.bin", "/dir/sub", "/dir/sub/c.txt", "/dir/sub/d.txt"}
+	want := []string{"/", "/a.txt", "/dir", "/dir/b.bin", "/dir/sub", "/dir/sub/c.txt", "/dir/sub/d.txt", "/up.bin"}
 	if err != nil || !slices.Equal(walked, want) {
 		t.Errorf("Walk = %q, %v; want %q", walked, err, want)
 	}

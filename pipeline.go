@@ -54,7 +54,10 @@ var notPipelined = map[string]bool{
 // commands), nor while a transfer is open (ErrBusy). The error returned is
 // then that refusal; otherwise it is nil, or the failure of the control
 // connection that left some replies unread (their commands get no call,
-// and the Conn is broken, as for any I/O error on it).
+// and the Conn is broken, as for any I/O error on it). A 1xx reply is
+// such a failure too (an *Error of class ErrReply): whether a final
+// reply follows it, so which command each later reply answers, cannot be
+// known.
 func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp string, err error)) error {
 	lines := make([][]byte, len(cmds))
 	for i, cmd := range cmds {
@@ -92,6 +95,11 @@ func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp 
 			resp, err := c.getResp()
 			if err != nil && !isReplyErr(err) {
 				return "", err
+			}
+			if err == nil && resp[0] == '1' {
+				// A final reply may or may not follow: which command the
+				// next reply answers cannot be known.
+				return "", c.fail(cmdError(newError(ErrReply, resp), cmds[i]))
 			}
 			if err == nil || isReplyErr(err) {
 				c.noteType(cmds[i], resp)
@@ -141,14 +149,26 @@ func (c *Conn) putLines(cmds []string, lines [][]byte, sent *int, upto int) erro
 // is that error and it is also the errs entry of every file left without
 // an answer.
 func (c *Conn) ModTimes(ctx context.Context, names []string) (times []time.Time, errs []error, err error) {
+	times = make([]time.Time, len(names))
+	errs = make([]error, len(names))
+	answered, err := c.modTimes(ctx, names, times, errs)
+	if err != nil {
+		for i := answered; i < len(names); i++ {
+			errs[i] = err
+		}
+	}
+	return times, errs, err
+}
+
+// modTimes is ModTimes into times and errs; it returns how many files
+// were answered (the first ones) and the error that stopped it.
+func (c *Conn) modTimes(ctx context.Context, names []string, times []time.Time, errs []error) (int, error) {
 	cmds := make([]string, len(names))
 	for i, n := range names {
 		cmds[i] = "MDTM " + n
 	}
-	times = make([]time.Time, len(names))
-	errs = make([]error, len(names))
 	answered := 0
-	err = c.SendCmds(ctx, cmds, func(i int, resp string, err error) {
+	err := c.SendCmds(ctx, cmds, func(i int, resp string, err error) {
 		answered = i + 1
 		switch {
 		case err != nil:
@@ -164,10 +184,5 @@ func (c *Conn) ModTimes(ctx context.Context, names []string) (times []time.Time,
 			}
 		}
 	})
-	if err != nil {
-		for i := answered; i < len(names); i++ {
-			errs[i] = err
-		}
-	}
-	return times, errs, err
+	return answered, err
 }

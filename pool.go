@@ -51,6 +51,9 @@ type pool struct {
 	dial func(ctx context.Context) (*Conn, error)
 	max  int
 	idle time.Duration // IdleTimeout
+	// stale, when set, is told of an idle connection that failed its
+	// NOOP check (log.go): the call goes on with another one.
+	stale func(ctx context.Context, err error)
 
 	mu      sync.Mutex
 	free    []*pconn // idle connections, most recently used last
@@ -203,6 +206,9 @@ func (p *pool) healthy(ctx context.Context, pc *pconn) bool {
 	nctx, cancel := context.WithTimeout(ctx, noopWait)
 	defer cancel()
 	_, err := pc.c.Noop(nctx)
+	if err != nil && p.stale != nil {
+		p.stale(ctx, err)
+	}
 	return err == nil
 }
 
@@ -335,4 +341,22 @@ func (p *pool) stats() (open, peak int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.open, p.peak
+}
+
+// warm starts dials in the background until n connections are open or
+// being dialled (at most max), with ctx's values and deadline. It returns
+// how many it started.
+func (p *pool) warm(ctx context.Context, n int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	started := 0
+	for !p.closed && p.open < min(n, p.max) {
+		p.open++
+		if p.open > p.peak {
+			p.peak = p.open
+		}
+		p.startDial(ctx)
+		started++
+	}
+	return started
 }

@@ -73,3 +73,45 @@ func TestPoolDialErrorReachesWaiter(t *testing.T) {
 		t.Errorf("open %d, peak %d; want 0 and 1", open, peak)
 	}
 }
+
+// TestClientWarm checks that Warm logs in connections in the background
+// up to MaxConns, that calls then use them without logging in again, and
+// that Close stops a login under way.
+func TestClientWarm(t *testing.T) {
+	checkLeaks(t)
+	c, srv := newTestClient(t, func(c *Client) { c.MaxConns = 3 })
+	ctx := testCtx(t)
+	c.Warm(ctx, 10)
+	for countCmds(srv, "PWD") < 1 || srv.MaxConcurrentConns() < 3 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if open, peak := c.pool.stats(); open != 3 || peak != 3 {
+		t.Errorf("open %d, peak %d after Warm; want 3 and 3", open, peak)
+	}
+	errs := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			_, err := c.Stat(ctx, "/")
+			errs <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countCmds(srv, "USER"); n != 3 {
+		t.Errorf("%d logins, want 3", n)
+	}
+	// A login that hangs is stopped by Close.
+	c2, srv2 := newTestClient(t, nil)
+	srv2.AddFault(ftptest.Fault{Command: "PASS", Stall: true})
+	c2.Warm(ctx, 1)
+	for countCmds(srv2, "PASS") < 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	c2.Close()
+	if open, _ := c2.pool.stats(); open != 0 {
+		t.Errorf("%d connections open after Close", open)
+	}
+}

@@ -17,10 +17,17 @@ import (
 // optional; a nil field, or no Trace at all, costs nothing.
 //
 // Hooks are called synchronously from the goroutine making the call,
-// except CommandSent for the keepalive NOOPs of Dialer.NoopInterval,
-// which comes from the keepalive goroutine while a transfer is open. A
-// Trace shared by concurrent calls (a Client used from several
-// goroutines) gets concurrent calls of its hooks. Commands are given with
+// with these exceptions: a passive data connection is opened while the
+// transfer command is sent, so its ConnectStart and ConnectDone (and,
+// with some servers, its TLSHandshakeStart and TLSHandshakeDone) come
+// from a goroutine of the package, concurrently with CommandSent and
+// ReplyReceived; CommandSent for the keepalive NOOPs of
+// Dialer.NoopInterval comes from the keepalive goroutine while a
+// transfer is open; and Conn.Abort called from another goroutine calls
+// the hooks of the ABOR exchange and of the transfer's end from there.
+// Hooks must therefore be safe for concurrent use. A Trace shared by
+// concurrent calls (a Client used from several goroutines) gets
+// concurrent calls of its hooks too. Commands are given with
 // the argument of PASS and ACCT masked ("PASS ****"): a hook never sees a
 // password.
 type Trace struct {

@@ -80,6 +80,7 @@ func (x *xfer) drop() {
 }
 
 func (s *session) start(x *xfer) {
+	x.prelim = s.personaPrelim(x) // personality.go
 	x.offset = s.rest
 	s.rest = 0
 	s.x = x

@@ -32,7 +32,10 @@ type Personality struct {
 	//	12-02-26  03:04PM                 1234 name
 	//
 	// (date MM-DD-YY, 12-hour time, "<DIR>" or the size right-aligned in
-	// 20 columns). NLST and the other commands are unchanged.
+	// 20 columns). A passive transfer starts with "125 Data connection
+	// already open; Transfer starting." (no size), an active one with
+	// "150 Opening data connection.". NLST and the other commands are
+	// unchanged.
 	IIS bool
 
 	// NATAddress, when not empty, makes the server behave as one behind a
@@ -203,6 +206,18 @@ func (s *session) personaFeat() string {
 	}
 	b.WriteString(" PRET\r\n REST STREAM\r\n SIZE\r\n UTF8\r\n211 End")
 	return b.String()
+}
+
+// personaPrelim is the 1xx reply of the transfer x: IIS's when the
+// personality is IIS, else the normal one.
+func (s *session) personaPrelim(x *xfer) string {
+	switch {
+	case !s.srv.Personality.IIS:
+		return x.prelim
+	case x.ln != nil:
+		return "125 Data connection already open; Transfer starting."
+	}
+	return "150 Opening data connection."
 }
 
 // natHost returns the address a 227 reply announces behind a NAT, or "".

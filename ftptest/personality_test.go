@@ -29,7 +29,7 @@ func TestPersonalityIIS(t *testing.T) {
 	c.expect("MLST dir", "500 Command not understood.")
 	c.expect("TYPE A", "200 Switching to ASCII mode.")
 	dc := c.pasv()
-	c.expect("LIST", "150 Here comes the directory listing.")
+	c.expect("LIST", "125 Data connection already open; Transfer starting.")
 	got, _ := io.ReadAll(dc)
 	c.want("226 Directory send OK.")
 	want := "11-03-25  12:07AM       <DIR>          dir\r\n"
@@ -37,7 +37,7 @@ func TestPersonalityIIS(t *testing.T) {
 		t.Errorf("LIST /:\n got %q\nwant %q", got, want)
 	}
 	dc = c.pasv()
-	c.expect("LIST dir", "150 Here comes the directory listing.")
+	c.expect("LIST dir", "125 Data connection already open; Transfer starting.")
 	got, _ = io.ReadAll(dc)
 	c.want("226 Directory send OK.")
 	want = "02-12-26  03:04PM                    5 a.txt\r\n"
@@ -141,4 +141,48 @@ func TestPersonalityClockOffset(t *testing.T) {
 	if want := now.Add(-2*time.Hour).Format("Jan 02  2006") + " old\r\n"; !strings.Contains(string(got), want) {
 		t.Errorf("LIST %q does not hold %q", got, want)
 	}
+}
+
+// FuzzPersonalitySession feeds arbitrary bytes to a control connection of
+// a server with every personality on, after a login, and checks that it
+// neither crashes nor stops serving.
+func FuzzPersonalitySession(f *testing.F) {
+	for _, seed := range []string{
+		"PRET RETR f\r\nPASV\r\nRETR f\r\n",
+		"PRET LIST\r\nEPSV\r\nNLST\r\nPASV\r\n",
+		"PRET\r\nPRET STOR\r\nPRET CWD x\r\nEPSV ALL\r\nPASV\r\n",
+		"OPTS UTF8 ON\r\nSIZE \xfc\r\nOPTS UTF8\r\nMLSD\r\nMLST f\r\n",
+		"SYST\r\nFEAT\r\nLIST -a\r\nPORT 127,0,0,1,0,1\r\nRETR f\r\n",
+		"RETR \xff\xfe\r\nPRET RETR \xc3\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	s := NewUnstartedServer()
+	s.Welcome = "ftptest ready."
+	s.Personality = Personality{IIS: true, NATAddress: "10.0.0.7", RequirePRET: true,
+		ClockOffset: -400 * 24 * time.Hour, LegacyCharset: true}
+	s.Start()
+	f.Cleanup(s.Close)
+	s.WriteFile("f", []byte("line one\nline two\n"))
+	f.Fuzz(func(t *testing.T, input []byte) {
+		conn, err := net.DialTimeout("tcp", s.Addr, hang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(hang))
+		go func() {
+			conn.Write(append([]byte("USER user\r\nPASS pass\r\n"), input...))
+			conn.(*net.TCPConn).CloseWrite()
+		}()
+		out, err := io.ReadAll(conn)
+		if err != nil && !isReset(err) {
+			t.Fatalf("reading replies: %v (after %q)", err, out)
+		}
+		if !strings.HasPrefix(string(out), "220 ftptest ready.\r\n331 ") {
+			t.Fatalf("replies %q", out)
+		}
+		c := dial(t, s)
+		c.expect("SYST", "215 Windows_NT")
+	})
 }

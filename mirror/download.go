@@ -34,19 +34,24 @@ func Download(ctx context.Context, c *ftp.Client, remoteDir, localDir string, op
 			return &Result{}, fmt.Errorf("mirror: %w", err)
 		}
 	}
-	r.begin()
+	if err := r.begin(); err != nil {
+		return &Result{}, fmt.Errorf("mirror: %w", err)
+	}
 	entries, err := c.ReadDir(ctx, r.remote(""))
 	names, other := nameErrors(err)
 	if other != nil && len(entries) == 0 {
-		r.abort()
 		return &Result{}, fmt.Errorf("mirror: %w", other)
 	}
 	r.push(true, func() { d.dir("", entries, names, other) })
 	return r.wait()
 }
 
-// maxBatch is the most files downloaded in one batch.
-const maxBatch = 32
+// maxBatch is the most files downloaded in one batch, and maxCompare the
+// most compared at once (their MDTMs pipelined).
+const (
+	maxBatch   = 32
+	maxCompare = 256
+)
 
 // down is one Download.
 type down struct {
@@ -139,22 +144,16 @@ func (d *down) dir(rel string, entries []ftp.Entry, names []*ftp.NameError, list
 			os.Remove(filepath.Join(ldir, t))
 		}
 	}
-	// Files go in batches (one connection each, see batch) small enough
-	// to keep every worker busy.
-	size := min(max((len(files)+d.workers()-1)/d.workers(), 1), maxBatch)
+	// The files are compared in groups (see compare), queued like
+	// listings so that the work of the whole tree is known early.
 	for len(files) > 0 {
-		n := min(size, len(files))
-		var jobs []job
-		for _, e := range files[:n] {
-			jobs = append(jobs, job{rel: relJoin(rel, e.Name), e: e, le: localBy[e.Name], tmps: byOwner[e.Name]})
+		n := min(maxCompare, len(files))
+		jobs := make([]job, n)
+		for i, e := range files[:n] {
+			jobs[i] = job{rel: relJoin(rel, e.Name), e: e, le: localBy[e.Name], tmps: byOwner[e.Name]}
 		}
 		files = files[n:]
-		if len(jobs) == 1 {
-			j := jobs[0]
-			d.push(false, func() { d.file(j.rel, j.e, j.le, j.tmps) })
-		} else {
-			d.push(false, func() { d.batch(jobs) })
-		}
+		d.push(true, func() { d.compare(jobs) })
 	}
 	if !d.opts.Delete || !canDelete {
 		return
@@ -354,125 +353,99 @@ type job struct {
 	tmps []string
 }
 
-// batch mirrors several files of one directory on one pooled connection:
-// their times (MDTM, when the listing has none) pipelined with
-// Conn.ModTimes, which costs about one round trip for them all, then the
-// downloads with Conn.RetrMany, which saves a round trip per file.
-// Whatever the batch does not finish (a file to resume, a broken
-// transfer, no connection) is then done file by file, with the Client's
-// retries.
-func (d *down) batch(jobs []job) {
-	if _, err := d.abs(""); err != nil {
-		for _, j := range jobs {
-			d.file(j.rel, j.e, j.le, j.tmps)
-		}
-		return
-	}
-	done := make([]bool, len(jobs))
-	var later, complete []*plan
-	d.c.Do(d.ctx, func(cn *ftp.Conn) error {
-		// The times the listing lacks, asked for all at once.
-		var ask []string
-		var askIdx []int
-		times := make([]time.Time, len(jobs))
-		terrs := make([]error, len(jobs))
-		for i, j := range jobs {
-			if _, ok := j.e.Facts["modify"]; j.e.Size >= 0 && !(ok && !j.e.ModTime.IsZero()) {
-				ap, _ := d.abs(j.rel)
-				ask = append(ask, ap)
-				askIdx = append(askIdx, i)
-			}
-		}
-		if len(ask) > 0 {
-			ts, errs, err := cn.ModTimes(d.ctx, ask)
-			if err != nil {
-				return err // the files are done one by one
-			}
-			for k, i := range askIdx {
-				times[i], terrs[i] = ts[k], errs[k]
-			}
-		}
-		var ps []*plan
-		var idx []int
-		for i, j := range jobs {
-			if j.e.Size < 0 {
-				continue // its size is asked for on its own
-			}
-			done[i] = true
-			p := d.plan(j.rel, j.e, j.le, j.tmps, func() (time.Time, error) { return times[i], terrs[i] })
-			switch {
-			case p == nil:
-			case p.off > 0:
-				later = append(later, p)
-			default:
-				ps = append(ps, p)
-				idx = append(idx, i)
-			}
-		}
-		if len(ps) == 0 {
-			return nil
-		}
-		files := make([]*os.File, len(ps))
-		defer func() {
-			for _, f := range files {
-				if f != nil {
-					f.Close()
-				}
-			}
-		}()
-		cmds := make([]string, len(ps))
-		for i, p := range ps {
-			ap, _ := d.abs(p.rel)
-			cmds[i] = "RETR " + ap
-		}
-		got, err := cn.RetrMany(d.ctx, cmds, func(i int) (io.Writer, error) {
-			f, err := os.OpenFile(ps[i].tp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-			if err != nil {
-				return nil, err
-			}
-			files[i] = f
-			return &countWriter{w: f, counter: &counter{r: d.run, path: ps[i].rel, size: ps[i].size}}, nil
-		})
-		for i, p := range ps {
-			if files[i] != nil {
-				if cerr := files[i].Close(); cerr != nil && i < got {
-					got = i
-				}
-				files[i] = nil
-			}
-			if i < got {
-				complete = append(complete, p)
-				continue
-			}
-			if i == got && err != nil && !transient(err) {
-				// The server refused this file: no use asking again.
-				if fi, serr := os.Lstat(p.tp); serr == nil && fi.Size() == 0 {
-					os.Remove(p.tp)
-				}
-				d.fail(p.rel, "download", err)
-				continue
-			}
-			later = append(later, p) // resumed from what arrived, if anything
-		}
-		return err
-	})
-	// Checks may need the Client (Verify): after the batch's connection
-	// is given back.
-	for _, p := range complete {
-		d.finish(p, p.size)
-	}
+// compare decides which of several files of one directory are to be
+// downloaded: their times (MDTM, when the listing has none) are asked for
+// all at once with Client.ModTimes, pipelined on one pooled connection
+// (about one round trip for them all, instead of one per file), then each
+// is planned. The files to download are queued in batches (see batch)
+// small enough to keep every worker busy; a file whose temporary is to be
+// resumed, or whose size is unknown, is queued on its own.
+func (d *down) compare(jobs []job) {
+	times := make([]time.Time, len(jobs))
+	terrs := make([]error, len(jobs))
+	var ask []string
+	var askIdx []int
 	for i, j := range jobs {
-		if !done[i] {
-			d.file(j.rel, j.e, j.le, j.tmps)
+		if _, ok := j.e.Facts["modify"]; j.e.Size >= 0 && !(ok && !j.e.ModTime.IsZero()) {
+			ask = append(ask, d.remote(j.rel))
+			askIdx = append(askIdx, i)
 		}
 	}
-	for _, p := range later {
-		if fi, err := os.Lstat(p.tp); err == nil && fi.Mode().IsRegular() && fi.Size() <= p.size {
-			p.off = fi.Size()
-		} else {
-			p.off = 0
+	if len(ask) > 0 {
+		ts, errs, _ := d.c.ModTimes(d.ctx, ask)
+		for k, i := range askIdx {
+			times[i], terrs[i] = ts[k], errs[k]
 		}
-		d.transfer(p)
+	}
+	var ps []*plan
+	for i, j := range jobs {
+		if j.e.Size < 0 {
+			d.push(false, func() { d.file(j.rel, j.e, j.le, j.tmps) })
+			continue
+		}
+		p := d.plan(j.rel, j.e, j.le, j.tmps, func() (time.Time, error) { return times[i], terrs[i] })
+		switch {
+		case p == nil:
+		case p.off > 0:
+			d.push(false, func() { d.transfer(p) })
+		default:
+			ps = append(ps, p)
+		}
+	}
+	size := min(max((len(ps)+d.workers()-1)/d.workers(), 1), maxBatch)
+	for len(ps) > 0 {
+		n := min(size, len(ps))
+		b := ps[:n:n]
+		ps = ps[n:]
+		d.push(false, func() { d.batch(b) })
+	}
+}
+
+// batch downloads several files of one directory with
+// Client.DownloadMany, which saves a round trip per file (the next PASV
+// goes out while the previous final reply is on its way) and retries and
+// resumes each file as Client.Download does, then puts each in place.
+func (d *down) batch(ps []*plan) {
+	paths := make([]string, len(ps))
+	for i, p := range ps {
+		paths[i] = d.remote(p.rel)
+	}
+	files := make([]*os.File, len(ps))
+	ferrs := make([]error, len(ps))
+	closeFile := func(i int) {
+		if files[i] != nil {
+			ferrs[i] = files[i].Close()
+			files[i] = nil
+		}
+	}
+	res, _ := d.c.DownloadMany(d.ctx, paths, func(i int, _ string) (io.Writer, error) {
+		if i > 0 {
+			closeFile(i - 1)
+		}
+		f, err := os.OpenFile(ps[i].tp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return nil, err
+		}
+		files[i] = f
+		return &countWriter{w: f, counter: &counter{r: d.run, path: ps[i].rel, size: ps[i].size}}, nil
+	})
+	for i := range ps {
+		closeFile(i)
+	}
+	for i, p := range ps {
+		err := res[i].Err
+		if err == nil {
+			err = ferrs[i]
+		}
+		if err != nil {
+			// What arrived stays for the next run to resume.
+			if fi, serr := os.Lstat(p.tp); serr == nil && fi.Size() == 0 {
+				os.Remove(p.tp)
+			}
+			d.fail(p.rel, "download", err)
+			continue
+		}
+		d.finish(p, res[i].N)
 	}
 }
 

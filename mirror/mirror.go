@@ -185,9 +185,6 @@ type run struct {
 	active  int // workers running
 	res     Result
 
-	warm     context.Context // the logins begun by begin
-	stopWarm context.CancelFunc
-
 	progMu    sync.Mutex
 	doneFiles int
 	bytes     int64
@@ -249,70 +246,38 @@ func (r *run) push(list bool, fn func()) {
 	r.cond.Signal()
 }
 
-// begin starts the logins of the run's connections, all at once, before
-// the root is listed: the root listing takes the first connection ready,
-// and each other one starts a worker once it is logged in (up to the
-// number of workers), so that a task never waits for a login while
-// another connection is idle (logins can be slow: PAM password hashing on
-// the server). The run counts as pending until wait or abort.
-func (r *run) begin() {
-	r.warm, r.stopWarm = context.WithCancel(r.ctx)
+// begin logs in the run's first connection (unless the Client has one
+// idle) and, once it is ready, has the Client log in the others in the
+// background, up to the number of workers: they are ready when the root
+// listing, done on the first one, has queued work for them. Starting them
+// all together would slow the first login down on a server that hashes
+// passwords (PAM) on few cores, while the listing takes longer than a
+// login anyway.
+func (r *run) begin() error {
 	conns := r.c.MaxConns
 	if conns <= 0 {
 		conns = ftp.DefaultMaxConns
 	}
 	n := min(r.workers(), conns)
-	r.mu.Lock()
-	r.pending = 1 // the root, until wait
-	r.mu.Unlock()
-	if n < conns {
-		// The root listing dials one of its own in a free slot.
-		n--
-	}
-	for i := 0; i < n; i++ {
-		go func() {
-			if r.c.Do(r.warm, func(*ftp.Conn) error { return nil }) != nil {
-				return
-			}
-			r.mu.Lock()
-			if r.pending == 0 || r.active >= r.workers() {
-				r.mu.Unlock()
-				return
-			}
-			r.active++
-			r.mu.Unlock()
-			r.runWorker()
-		}()
-	}
+	return r.c.Do(r.ctx, func(*ftp.Conn) error {
+		r.c.Warm(r.ctx, n)
+		return nil
+	})
 }
 
-// abort ends a run that begun but could not start: the logins still under
-// way are cancelled.
-func (r *run) abort() {
-	r.stopWarm()
-	r.mu.Lock()
-	r.pending--
-	r.cond.Broadcast()
-	r.mu.Unlock()
-}
-
-// wait runs the queued tasks until none is left, and returns the result.
-// A worker runs on the calling goroutine unless the logins begun have
-// started them all. A login still under way when the work is done is
-// cancelled.
+// wait runs the queued tasks with the run's workers, one on the calling
+// goroutine, until none is left, and returns the result. A worker's task
+// takes whichever pooled connection is ready first; a login still under
+// way when the work is done joins the Client's pool when it completes.
 func (r *run) wait() (*Result, error) {
-	defer r.stopWarm()
+	n := r.workers()
 	r.mu.Lock()
-	r.pending-- // the root's place: its tasks are queued
-	main := r.active < r.workers()
-	if main {
-		r.active++
-	}
-	r.cond.Broadcast()
+	r.active = n
 	r.mu.Unlock()
-	if main {
-		r.runWorker()
+	for i := 1; i < n; i++ {
+		go r.runWorker()
 	}
+	r.runWorker()
 	r.mu.Lock()
 	for r.pending > 0 || r.active > 0 {
 		r.cond.Wait()

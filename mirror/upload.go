@@ -36,7 +36,9 @@ func Upload(ctx context.Context, c *ftp.Client, localDir, remoteDir string, opts
 		return &Result{}, fmt.Errorf("mirror: %s is not a directory", localDir)
 	}
 	u := &up{run: r, root: localDir}
-	r.begin()
+	if err := r.begin(); err != nil {
+		return &Result{}, fmt.Errorf("mirror: %w", err)
+	}
 	entries, err := c.ReadDir(ctx, r.remote(""))
 	_, other := nameErrors(err)
 	empty := false
@@ -44,13 +46,11 @@ func Upload(ctx context.Context, c *ftp.Client, localDir, remoteDir string, opts
 	case other != nil && errors.Is(other, fs.ErrNotExist):
 		if !opts.DryRun {
 			if err := c.MkdirAll(ctx, r.remote("")); err != nil {
-				r.abort()
 				return &Result{}, fmt.Errorf("mirror: %w", err)
 			}
 		}
 		entries, other, empty = nil, nil, true
 	case other != nil && len(entries) == 0:
-		r.abort()
 		return &Result{}, fmt.Errorf("mirror: %w", other)
 	}
 	r.push(true, func() { u.dir("", entries, other, empty) })

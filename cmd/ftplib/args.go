@@ -58,6 +58,7 @@ type options struct {
 	insecure    bool
 	cacert      string
 	active      bool
+	pret        bool
 	timeout     time.Duration
 	verbose     counter
 	logJSON     logJSONFlag
@@ -75,6 +76,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any server certificate (self-signed test servers)")
 	fs.StringVar(&o.cacert, "cacert", "", "trust the PEM certificates in `FILE` instead of the system's (a self-signed server)")
 	fs.BoolVar(&o.active, "active", false, "active mode: the server connects back (PORT/EPRT) instead of passive")
+	fs.BoolVar(&o.pret, "pret", false, "send PRET before every PASV/EPSV (servers such as drftpd that need it without listing it in FEAT)")
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "I/O `timeout` for each network operation, 0 for none")
 	fs.Var(&o.verbose, "v", "log commands, replies, data connections and transfers on stderr (PASS masked); -v -v adds the raw lines")
 	fs.Var(&o.logJSON, "log-json", "log the same records as JSON lines on stderr, or appended to `FILE` with --log-json=FILE")

@@ -701,6 +701,39 @@ func TestActive(t *testing.T) {
 	}
 }
 
+// A server that needs PRET: found from its refusal and FEAT, or sent from
+// the first transfer with --pret.
+func TestPRET(t *testing.T) {
+	srv := ftptest.NewUnstartedServer()
+	srv.Personality.RequirePRET = true
+	srv.Start()
+	t.Cleanup(srv.Close)
+	mustWrite(t, srv, "hello.txt", []byte("hello, world\n"))
+	for _, args := range [][]string{{"get"}, {"get", "--pret"}} {
+		res := newRunner(t).run(append(args, ftpURL(srv, "hello.txt"), "-")...)
+		res.want(t, 0)
+		if res.stdout != "hello, world\n" {
+			t.Errorf("%q: stdout %q", args, res.stdout)
+		}
+	}
+	if n := countPRET(srv.Commands()); n != 2 {
+		t.Errorf("PRET sent %d times, want 2: %q", n, srv.Commands())
+	}
+	if !hasCommand(srv, "PRET RETR /hello.txt") && !hasCommand(srv, "PRET RETR hello.txt") {
+		t.Errorf("commands %q", srv.Commands())
+	}
+}
+
+func countPRET(cmds []string) int {
+	n := 0
+	for _, c := range cmds {
+		if strings.HasPrefix(c, "PRET ") {
+			n++
+		}
+	}
+	return n
+}
+
 func TestPython(t *testing.T) {
 	srv := newServer(t)
 	r := newRunner(t)

@@ -319,6 +319,8 @@ Flags of every command (anywhere on the line):
                    directories the system's roots are read from
   --insecure       accept any server certificate (checks nothing)
   --active         active mode (the server connects back) instead of passive
+  --pret           send PRET before every PASV/EPSV (drftpd and the like;
+                   without it, PRET is sent once FEAT lists it)
   --timeout D      I/O timeout of each network operation (default %v, 0: none)
   -v               log each command, reply, data connection and transfer on
                    stderr as text records (PASS masked); -v -v adds the
@@ -345,6 +347,6 @@ func (c *cli) commandHelp(w io.Writer, cmd *command) {
 		fmt.Fprintf(w, "\n%s\n", cmd.help)
 	}
 	if cmd.name != "demo" {
-		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --timeout D -v --log-json[=FILE] (see '%s help').\n", c.prog)
+		fmt.Fprintf(w, "\nFlags: --explicit-tls --cacert FILE --insecure --active --pret --timeout D -v --log-json[=FILE] (see '%s help').\n", c.prog)
 	}
 }

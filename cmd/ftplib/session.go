@@ -49,6 +49,7 @@ func (c *cli) dialer(t *target, o *options) (*ftp.Dialer, error) {
 	d := &ftp.Dialer{
 		Timeout:     o.timeout,
 		Active:      o.active,
+		PRET:        o.pret,
 		Debug:       debug,
 		DebugOutput: c.stderr,
 	}
