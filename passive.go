@@ -120,10 +120,22 @@ func (c *Conn) pasvWith(cmd string) (string, int, error) {
 	return c.pasvReply(cmd, resp, err)
 }
 
-// pasvReply parses the reply resp (or err) to cmd, PASV or EPSV.
+// pasvReply parses the reply resp (or err) to cmd, PASV or EPSV. A
+// positive reply other than 227 to PASV or 229 to EPSV (a 226, a 150, a
+// 350) answers some earlier command, as when a server sent two final
+// replies to one transfer: the replies are out of step with the
+// commands, so the Conn is broken (a later command would take the answer
+// meant for this one and wait forever for its own).
 func (c *Conn) pasvReply(cmd, resp string, err error) (string, int, error) {
 	if err != nil {
 		return "", 0, err
+	}
+	want := "227"
+	if cmd == "EPSV" {
+		want = "229"
+	}
+	if !strings.HasPrefix(resp, want) {
+		return "", 0, c.fail(cmdError(newError(ErrReply, resp), cmd))
 	}
 	c.lastPasv = cmd
 	if cmd == "EPSV" {

@@ -54,7 +54,10 @@ var notPipelined = map[string]bool{
 // commands), nor while a transfer is open (ErrBusy). The error returned is
 // then that refusal; otherwise it is nil, or the failure of the control
 // connection that left some replies unread (their commands get no call,
-// and the Conn is broken, as for any I/O error on it).
+// and the Conn is broken, as for any I/O error on it). A 1xx reply is
+// such a failure too (an *Error of class ErrReply): whether a final
+// reply follows it, so which command each later reply answers, cannot be
+// known.
 func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp string, err error)) error {
 	lines := make([][]byte, len(cmds))
 	for i, cmd := range cmds {
@@ -92,6 +95,11 @@ func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp 
 			resp, err := c.getResp()
 			if err != nil && !isReplyErr(err) {
 				return "", err
+			}
+			if err == nil && resp[0] == '1' {
+				// A final reply may or may not follow: which command the
+				// next reply answers cannot be known.
+				return "", c.fail(cmdError(newError(ErrReply, resp), cmds[i]))
 			}
 			if err == nil || isReplyErr(err) {
 				c.noteType(cmds[i], resp)

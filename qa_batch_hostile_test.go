@@ -1,0 +1,125 @@
+package ftp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"testing"
+
+	"github.com/ftplib-go/ftp/ftptest"
+)
+
+// Hostile replies in the middle of Client.DownloadMany, from ftptest's
+// faults: a 1xx replaced by a 2xx or by garbage, a final reply that is
+// not final or not a reply, a lying 226 after a cut, a malformed or
+// unreachable 227 for the PASV sent ahead, a PASV ahead refused. Whatever
+// happens, DownloadMany returns; a file without error holds exactly its
+// data, a file with one holds a prefix of it (never other bytes), its
+// error is a typed *fs.PathError, and the Client still works afterwards.
+
+func TestQADownloadManyHostile(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		f    ftptest.Fault
+	}{
+		{"2xx-instead-of-150", ftptest.Fault{Command: "RETR", Nth: 2, Prelim: "200 here it comes"}},
+		{"garbage-instead-of-150", ftptest.Fault{Command: "RETR", Nth: 2, Prelim: "here it comes"}},
+		{"5xx-after-150", ftptest.Fault{Command: "RETR", Nth: 2, Prelim: "150 ok\r\n550 changed my mind"}},
+		{"final-1xx", ftptest.Fault{Command: "RETR", Nth: 2, Final: "150 not done"}},
+		{"final-garbage", ftptest.Fault{Command: "RETR", Nth: 2, Final: "done!"}},
+		{"final-3xx", ftptest.Fault{Command: "RETR", Nth: 2, Final: "350 more?"}},
+		{"final-multiline-long", ftptest.Fault{Command: "RETR", Nth: 2, Final: "226-ok\r\n" + string(bytes.Repeat([]byte(" filler line\r\n"), 3000)) + "226 end"}},
+		{"lying-226-after-cut", ftptest.Fault{Command: "RETR", Nth: 2, Cut: true, CutAfter: 5000, Final: "226 Transfer complete."}},
+		{"lying-226-cut-at-0", ftptest.Fault{Command: "RETR", Nth: 2, Cut: true, CutAfter: 0, Final: "226 Transfer complete."}},
+		{"extra-reply-after-final", ftptest.Fault{Command: "RETR", Nth: 2, After: "226 again"}},
+		{"2xx-before-150", ftptest.Fault{Command: "RETR", Nth: 2, Before: "200 early"}},
+		{"pasv-ahead-malformed", ftptest.Fault{Command: "PASV", Nth: 2, PASVHost: "1,2,3"}},
+		{"pasv-ahead-unreachable", ftptest.Fault{Command: "PASV", Nth: 2, PASVHost: "127.0.0.2"}},
+		{"pasv-ahead-refused", ftptest.Fault{Command: "PASV", Nth: 2, Reply: "500 no more"}},
+		{"pasv-ahead-1xx", ftptest.Fault{Command: "PASV", Nth: 2, Reply: "150 what"}},
+		{"pasv-ahead-garbage", ftptest.Fault{Command: "PASV", Nth: 2, Reply: "227 no address here"}},
+		{"type-refused", ftptest.Fault{Command: "TYPE", Nth: 1, Reply: "504 no binary"}},
+		{"retr-421-close", ftptest.Fault{Command: "RETR", Nth: 2, Reply: "421 bye", CloseAfterReply: true}},
+		{"retr-stall", ftptest.Fault{Command: "RETR", Nth: 2, Stall: true}},
+		{"data-stall", ftptest.Fault{Command: "RETR", Nth: 2, StallData: true, CutAfter: 100}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			// No Dialer.Timeout: a Conn out of step would hang until the
+			// ctx, which the test takes for a hang.
+			c, srv := newTestClient(t, func(c *Client) { c.MaxRetries = 1; c.Dialer = &Dialer{} })
+			ctx := testCtx(t)
+			names, data := batchFiles(t, srv, 4, 20000)
+			srv.AddFault(tt.f)
+			dst, bufs := collectDst(t, data)
+			var res []BatchResult
+			var err error
+			stall := tt.f.Stall || tt.f.StallData
+			bctx, cancel := context.WithTimeout(ctx, guard)
+			defer cancel()
+			if stall {
+				// The stall is only ended by the ctx: a short one.
+				bctx, cancel = context.WithTimeout(ctx, guard/20)
+				defer cancel()
+			}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				res, err = c.DownloadMany(bctx, names, dst)
+			}()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				t.Fatal("DownloadMany did not return")
+			}
+			if !stall && bctx.Err() != nil {
+				t.Fatalf("DownloadMany hung until its ctx ended: %v", err)
+			}
+			if len(res) != len(names) {
+				t.Fatalf("%d results for %d files", len(res), len(names))
+			}
+			failed := 0
+			for i, r := range res {
+				var got []byte
+				if bufs[i] != nil {
+					got = bufs[i].Bytes()
+				}
+				if int64(len(got)) != r.N {
+					t.Errorf("file %d: N %d, %d bytes written", i, r.N, len(got))
+				}
+				if !bytes.HasPrefix(data[i], got) {
+					t.Errorf("file %d: the writer got bytes that are not the file's", i)
+				}
+				if r.Err == nil {
+					if !bytes.Equal(got, data[i]) {
+						t.Errorf("file %d: no error but %d of %d bytes", i, len(got), len(data[i]))
+					}
+					continue
+				}
+				failed++
+				var pe *fs.PathError
+				if !errors.As(r.Err, &pe) || pe.Op != "download" || pe.Path != names[i] || !typed(r.Err) {
+					t.Errorf("file %d: error %v (%T), want a typed *fs.PathError", i, r.Err, r.Err)
+				}
+			}
+			if (failed > 0) != (err != nil) {
+				t.Errorf("DownloadMany: %v with %d files failed", err, failed)
+			}
+			t.Logf("%d failed: %v", failed, err)
+			// The Client works afterwards (its connections in step or
+			// dropped).
+			srv.ClearFaults()
+			dst2, bufs2 := collectDst(t, data)
+			res, err = c.DownloadMany(ctx, names, dst2)
+			if err != nil {
+				t.Fatalf("DownloadMany after the fault: %v", err)
+			}
+			for i := range res {
+				if !bytes.Equal(bufs2[i].Bytes(), data[i]) {
+					t.Errorf("after the fault, file %d: %d bytes", i, bufs2[i].Len())
+				}
+			}
+		})
+	}
+}
