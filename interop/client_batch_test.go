@@ -102,6 +102,8 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 func pasvAheadCount(tr string) int {
 	ahead, due := 0, false
 	for _, l := range strings.Split(tr, "\n") {
+		// Debug quotes as Python's repr does: "..." when the text holds a '.
+		l = strings.Replace(l, "*resp* \"", "*resp* '", 1)
 		switch {
 		case respCode(l, "150") || respCode(l, "125"):
 			due = true
