@@ -237,10 +237,14 @@ func clientStreams(t *testing.T, s *server, r *rec) {
 		t.Fatalf("Create Close: %v", err)
 	}
 	more := []byte("tail")
-	if _, err := c.Append(ctx, name, bytes.NewReader(more)); err != nil {
+	want := append(slices.Clone(data), more...)
+	if _, err := c.Append(ctx, name, bytes.NewReader(more)); s.noAppe {
+		wantReplyErr(t, "Append", err, ftp.ErrPerm, s.unknown())
+		r.Note("Append refused (no APPE): %v", err)
+		want = data
+	} else if err != nil {
 		t.Fatalf("Append: %v", err)
 	}
-	want := append(slices.Clone(data), more...)
 	onDisk(t, s, name, want)
 	rc, err := c.Open(ctx, name)
 	if err != nil {
@@ -388,6 +392,17 @@ func clientResume(t *testing.T, s *server, r *rec) {
 	var fired atomic.Bool
 	c := s.client(t, cutting(&fired))
 	var b bytes.Buffer
+	if s.noRest {
+		// The resumed download needs REST: the refusal is returned,
+		// with what was received before the cut.
+		n, err := c.Download(ctx, name, &b)
+		wantReplyErr(t, "Download with a cut", err, ftp.ErrPerm, s.unknown())
+		if !fired.Load() || n != int64(b.Len()) || !bytes.Equal(b.Bytes(), data[:n]) {
+			t.Errorf("Download with a cut: %d bytes (fired %v), want the start of the file", n, fired.Load())
+		}
+		r.Note("no REST: a cut download is not resumed: %v", err)
+		return
+	}
 	if n, err := c.Download(ctx, name, &b); err != nil || n != int64(len(data)) {
 		t.Fatalf("Download with a cut = %d, %v", n, err)
 	}

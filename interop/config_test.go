@@ -81,17 +81,26 @@ type server struct {
 	listMissing  int       // reply to ReadDir (MLSD or LIST) of a missing dir; 0: empty listing; lsENOENT
 	staleListing bool      // after an aborted listing, the next one starts with its rest
 
-	// Where the BSD-style daemons (inetutils, netkit) differ further.
-	noFeat          bool // FEAT refused (500): no extensions advertised
-	noFeatUTF8      bool // FEAT lists no UTF8
-	sizeASCIIConv   bool // SIZE in TYPE A gives the size after the ASCII conversion
-	pasvKernel      bool // passive ports come from the kernel's range (no setting)
-	epsvAllRefused  int  // reply code refusing EPSV ALL (0: accepted)
-	listBreakCloses bool // the server ends the session when a listing's data connection is closed early
-	abortMayClose   bool // closing a RETR's data connection early may end the session (SIGPIPE)
-	epsvAllTwice    bool // EPSV ALL gets two 500 replies (a server bug)
-	listSplitsArg   bool // LIST's argument is split at blanks into several ls arguments
-	noSetTime       bool // no way to set a file's time (no MFMT, no "MDTM time path", no SITE UTIME)
+	// Where the servers added later (inetutils, netkit, Twisted) differ further.
+	noFeat          bool     // FEAT refused (500): no extensions advertised
+	featLacks       []string // FEAT keys that the others list (SIZE, MDTM, EPSV, UTF8, REST STREAM) and this one does not
+	unknownCode     int      // reply to an unimplemented command (MLSD, MLST); 0: 500
+	sizeDir         bool     // SIZE of a directory answers 213 (its size on disk)
+	noEpsv          bool     // EPSV not implemented (refused with unknownCode)
+	noRest          bool     // REST not implemented (refused with unknownCode)
+	noAppe          bool     // APPE not implemented (refused with unknownCode)
+	asciiRetrStalls bool     // RETR in TYPE A: a data connection that never carries a byte, 550 once the client closes it; STOR in TYPE A: 426
+	noAbor          bool     // ABOR not implemented (refused with unknownCode)
+	nlstNeedsArg    bool     // NLST without an argument refused (500)
+	nlstDashGlob    bool     // NLST of a directory whose last name has '-' or a blank lists just that name (taken for a glob)
+	sizeASCIIConv   bool     // SIZE in TYPE A gives the size after the ASCII conversion
+	pasvKernel      bool     // passive ports come from the kernel's range (no setting)
+	epsvAllRefused  int      // reply code refusing EPSV ALL (0: accepted)
+	listBreakCloses bool     // the server ends the session when a listing's data connection is closed early
+	abortMayClose   bool     // closing a RETR's data connection early may end the session (SIGPIPE)
+	epsvAllTwice    bool     // EPSV ALL gets two 500 replies (a server bug)
+	listSplitsArg   bool     // LIST's argument is split at blanks into several ls arguments
+	noSetTime       bool     // no way to set a file's time (no MFMT, no "MDTM time path", no SITE UTIME)
 }
 
 // lsENOENT as listMissing: the server runs ls and sends its "No such file
@@ -138,14 +147,20 @@ var servers = []*server{
 		listMissing: 501},
 	{name: "inetutils-ftpd", addr: "127.0.0.1:2161", home: "inetutils-ftpd",
 		asciiDown: asciiEveryLF, sizeInASCII: true, sizeASCIIConv: true,
-		nlstPrefixed: true, optsUTF8: 501, noFeatUTF8: true,
+		nlstPrefixed: true, optsUTF8: 501, featLacks: []string{"UTF8"},
 		listMissing: lsENOENT, pasvKernel: true, epsvAllRefused: 500, listBreakCloses: true, noSetTime: true,
 		abortMayClose: true, listSplitsArg: true},
 	{name: "netkit-ftpd", addr: "127.0.0.1:2171", home: "netkit-ftpd",
 		asciiDown: asciiEveryLF, sizeInASCII: true, sizeASCIIConv: true,
-		nlstPrefixed: true, optsUTF8: 500, noFeat: true, noFeatUTF8: true,
+		nlstPrefixed: true, optsUTF8: 500, noFeat: true,
 		listMissing: lsENOENT, pasvKernel: true, epsvAllRefused: 500, listBreakCloses: true, noSetTime: true,
 		abortMayClose: true, epsvAllTwice: true, listSplitsArg: true},
+	{name: "twisted", addr: "127.0.0.1:2191", home: "twisted",
+		asciiDown: asciiVerbatim, sizeInASCII: true,
+		optsUTF8: 502, noSetTime: true, featLacks: []string{"EPSV", "UTF8", "REST"}, unknownCode: 502,
+		sizeDir: true, noEpsv: true, epsvAllRefused: 502, noRest: true, noAppe: true, asciiRetrStalls: true,
+		noAbor: true, nlstNeedsArg: true, nlstDashGlob: true,
+		listMissing: 550},
 }
 
 // enabled reports whether the interop tests run.
@@ -316,4 +331,12 @@ func cmdsSent(transcript string) []string {
 		}
 	}
 	return cmds
+}
+
+// unknown is the reply code of s to a command it does not implement.
+func (s *server) unknown() int {
+	if s.unknownCode != 0 {
+		return s.unknownCode
+	}
+	return 500
 }

@@ -191,20 +191,23 @@ func opFeat(t *testing.T, s *server, r *rec) {
 	if err != nil {
 		t.Fatalf("FEAT: %v", err)
 	}
-	for _, k := range []string{"SIZE", "MDTM", "EPSV", "UTF8"} {
-		if k == "UTF8" && s.noFeatUTF8 {
-			if _, ok := f[k]; ok {
-				t.Errorf("FEAT lists UTF8")
+	for _, k := range []string{"SIZE", "MDTM", "EPSV", "UTF8", "REST"} {
+		_, ok := f[k]
+		if k == "REST" {
+			ok = f[k] == "STREAM"
+		}
+		if slices.Contains(s.featLacks, k) {
+			if ok {
+				t.Errorf("FEAT lists %s", k)
 			}
-			r.Note("no UTF8 in FEAT")
 			continue
 		}
-		if _, ok := f[k]; !ok {
+		if !ok {
 			t.Errorf("FEAT lacks %s: %v", k, f)
 		}
 	}
-	if f["REST"] != "STREAM" {
-		t.Errorf("FEAT REST = %q, want STREAM", f["REST"])
+	if len(s.featLacks) > 0 {
+		r.Note("not in FEAT: %s", strings.Join(s.featLacks, ", "))
 	}
 	if _, ok := f["MLST"]; ok != s.mlsd {
 		t.Errorf("FEAT lists MLST: %v, want %v", ok, s.mlsd)
@@ -375,6 +378,13 @@ func opRestDownload(t *testing.T, s *server, r *rec) {
 	ctx := within(t)
 	c := s.connect(t, ctx, nil)
 	want := seed(t, s, "random-1MiB.bin")
+	if s.noRest {
+		_, err := c.RetrBinary(ctx, "RETR random-1MiB.bin", io.Discard, ftp.Rest(300001))
+		wantReplyErr(t, "RETR with REST", err, ftp.ErrPerm, s.unknown())
+		r.Note("no REST: %v", err)
+		sameBytes(t, "RETR after the refusal", retr(t, ctx, c, "random-1MiB.bin"), want)
+		return
+	}
 	for _, off := range []int64{300001, 1 << 20, 0} {
 		got := retr(t, ctx, c, "random-1MiB.bin", ftp.Rest(off))
 		sameBytes(t, "RETR from "+strconv.FormatInt(off, 10), got, want[off:])
@@ -389,6 +399,13 @@ func opRestUpload(t *testing.T, s *server, r *rec) {
 	p := join(dir, "resumed.bin")
 	const cut = 400000
 	stor(t, ctx, c, "STOR "+p, data[:cut])
+	if s.noRest {
+		_, err := c.StorBinary(ctx, "STOR "+p, bytes.NewReader(data[cut:]), ftp.Rest(cut))
+		wantReplyErr(t, "STOR with REST", err, ftp.ErrPerm, s.unknown())
+		r.Note("no REST: %v", err)
+		onDisk(t, s, p, data[:cut])
+		return
+	}
 	stor(t, ctx, c, "STOR "+p, data[cut:], ftp.Rest(cut))
 	onDisk(t, s, p, data)
 	sameBytes(t, "RETR after resumed upload", retr(t, ctx, c, p), data)
@@ -400,6 +417,15 @@ func opAppe(t *testing.T, s *server, r *rec) {
 	dir := s.mkScratch(t, ctx, c, "appe")
 	data := randomBytes(t, 700001)
 	p := join(dir, "appended.bin")
+	if s.noAppe {
+		_, err := c.StorBinary(ctx, "APPE "+p, bytes.NewReader(data))
+		wantReplyErr(t, "APPE", err, ftp.ErrPerm, s.unknown())
+		r.Note("no APPE: %v", err)
+		if _, err := c.Noop(ctx); err != nil {
+			t.Errorf("NOOP after the refusal: %v", err)
+		}
+		return
+	}
 	stor(t, ctx, c, "APPE "+p, data[:100]) // creates the file
 	stor(t, ctx, c, "APPE "+p, data[100:300000])
 	stor(t, ctx, c, "APPE "+p, data[300000:])
@@ -462,8 +488,15 @@ func opSizeMdtm(t *testing.T, s *server, r *rec) {
 			t.Errorf("SIZE %s = %d, %v; want %d", name, n, err, want)
 		}
 	}
-	_, err = c.Size(ctx, "tree")
-	wantReplyErr(t, "SIZE of a directory (§15)", err, ftp.ErrPerm, 550)
+	n, err = c.Size(ctx, "tree")
+	if s.sizeDir {
+		if err != nil || n <= 0 {
+			t.Errorf("SIZE of a directory = %d, %v; want its size on disk", n, err)
+		}
+		r.Note("SIZE of a directory answers 213 %d (its size on disk)", n)
+	} else {
+		wantReplyErr(t, "SIZE of a directory (§15)", err, ftp.ErrPerm, 550)
+	}
 	for _, name := range []string{"random-1MiB.bin", "/tree/sub-2/deep-2/leaf.txt"} {
 		mt, err := c.ModTime(ctx, name)
 		if err != nil || !mt.Equal(seedTime) {
@@ -521,6 +554,11 @@ func opNlst(t *testing.T, s *server, r *rec) {
 	}
 	r.Note("NLST tree: %s (§13)", strings.Join(shape, ", "))
 	root, err := c.Nlst(ctx)
+	if s.nlstNeedsArg {
+		wantReplyErr(t, "NLST without an argument", err, ftp.ErrPerm, 500)
+		r.Note("NLST without an argument refused: %v", err)
+		root, err = c.Nlst(ctx, ".")
+	}
 	if err != nil {
 		t.Fatalf("NLST: %v", err)
 	}
@@ -645,9 +683,24 @@ func opNames(t *testing.T, s *server, r *rec) {
 		onDisk(t, s, join(sub, n), data)
 		sameBytes(t, "RETR "+n, retr(t, ctx, c, n), data)
 	}
-	got, err := c.Nlst(ctx)
+	var got []string
+	var err error
+	if s.nlstNeedsArg {
+		got, err = c.Nlst(ctx, ".")
+	} else {
+		got, err = c.Nlst(ctx)
+	}
 	if err != nil {
 		t.Fatalf("NLST: %v", err)
+	}
+	if s.nlstDashGlob {
+		// "." is the current directory, whose name has blanks: taken
+		// for a glob, NLST lists that name in its parent.
+		if !slices.Equal(got, []string{path.Base(sub)}) {
+			t.Errorf("NLST . = %q, want [%q]", got, path.Base(sub))
+		}
+		r.Note("NLST of the current directory %q lists its name only (blanks make it a glob pattern)", path.Base(sub))
+		got = slices.Clone(names)
 	}
 	if s.nlstDots {
 		got = withoutDots(got)
@@ -718,6 +771,10 @@ func opASCIIBytes(t *testing.T, s *server, r *rec) {
 	if err != nil {
 		t.Fatalf("RETR in TYPE A: %v", err)
 	}
+	if s.asciiRetrStalls {
+		asciiStall(t, ctx, c, dc, r)
+		return
+	}
 	got, rerr := io.ReadAll(dc)
 	dc.Close()
 	if _, err := c.VoidResp(ctx); err != nil {
@@ -735,9 +792,39 @@ func opASCIIBytes(t *testing.T, s *server, r *rec) {
 	}[s.asciiDown])
 }
 
+// asciiStall checks a TYPE A download from a server that opens the data
+// connection and never sends on it (Twisted 22.4 on Python 3: its ASCII
+// conversion raises TypeError): nothing arrives within a short deadline
+// set here, and once the client closes, the final reply is a 550.
+func asciiStall(t *testing.T, ctx context.Context, c *ftp.Conn, dc net.Conn, r *rec) {
+	t.Helper()
+	dc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	got, rerr := io.ReadAll(dc)
+	dc.Close()
+	if len(got) != 0 || !errors.Is(rerr, os.ErrDeadlineExceeded) {
+		t.Errorf("TYPE A RETR: %d bytes, %v; want none and the deadline", len(got), rerr)
+	}
+	_, err := c.VoidResp(ctx)
+	wantReplyErr(t, "final reply of a stalled TYPE A RETR", err, ftp.ErrPerm, 550)
+	r.Note("TYPE A downloads broken: the data connection stays open and silent (server-side TypeError), then %v", err)
+}
+
 func opRetrLines(t *testing.T, s *server, r *rec) {
 	ctx := within(t)
 	c := s.connect(t, ctx, nil)
+	if s.asciiRetrStalls {
+		// RetrLines would wait for its Dialer.Timeout: the same check
+		// through TransferCmd, with a short deadline of its own.
+		if _, err := c.VoidCmd(ctx, "TYPE A"); err != nil {
+			t.Fatalf("TYPE A: %v", err)
+		}
+		dc, err := c.TransferCmd(ctx, "RETR crlf.txt")
+		if err != nil {
+			t.Fatalf("RETR in TYPE A: %v", err)
+		}
+		asciiStall(t, ctx, c, dc, r)
+		return
+	}
 	lines := func(name string) []string {
 		t.Helper()
 		var got []string
@@ -805,7 +892,13 @@ func opStorLines(t *testing.T, s *server, r *rec) {
 	c := s.connect(t, ctx, nil)
 	dir := s.mkScratch(t, ctx, c, "slines")
 	p := join(dir, "lines.txt")
-	if _, err := c.StorLines(ctx, "STOR "+p, strings.NewReader("a\nb\r\nc")); err != nil {
+	_, err := c.StorLines(ctx, "STOR "+p, strings.NewReader("a\nb\r\nc"))
+	if s.asciiRetrStalls {
+		wantReplyErr(t, "StorLines", err, ftp.ErrTemp, 426)
+		r.Note("TYPE A uploads broken: %v", err)
+		return
+	}
+	if err != nil {
 		t.Fatalf("StorLines: %v", err)
 	}
 	want := []byte("a\nb\nc\n")
@@ -881,6 +974,12 @@ func opEpsv(t *testing.T, s *server, r *rec) {
 		sameBytes(t, "RETR after EPSV ALL", retr(t, ctx, c, "random-1MiB.bin"), want)
 		if p, e := pasvUsed(cmdsSent(buf.reset())); p != 1 || e != 0 {
 			t.Errorf("after an ignored EPSV ALL: PASV %d, EPSV %d; want 1, 0", p, e)
+		}
+		if s.noEpsv {
+			_, err := c.SendCmd(ctx, "EPSV")
+			wantReplyErr(t, "EPSV", err, ftp.ErrPerm, s.unknown())
+			r.Note("no EPSV (%v): PASV only", err)
+			return
 		}
 		sameBytes(t, "hand-made EPSV RETR", epsvByHand(t, ctx, s, c, "random-1MiB.bin"), want)
 		r.Note("EPSV ALL not in force (%q, PASV still accepted); EPSV checked by a hand-made transfer (SendCmd EPSV, Parse229, RETR, VoidResp)", resp)
@@ -958,8 +1057,14 @@ func opActive(t *testing.T, s *server, r *rec) {
 	if s.nlstDots {
 		names = withoutDots(names)
 	}
-	if err != nil || len(names) != 1 || path.Base(names[0]) != "active.bin" {
-		t.Errorf("NLST (active) = %q, %v", names, err)
+	want := "active.bin"
+	if s.nlstDashGlob {
+		// The directory's name has '-': taken for a glob, it lists itself.
+		want = path.Base(dir)
+		r.Note("NLST of a directory named with '-' lists that name only (taken for a glob pattern)")
+	}
+	if err != nil || len(names) != 1 || path.Base(names[0]) != want {
+		t.Errorf("NLST (active) = %q, %v; want [%s]", names, err, want)
 	}
 	tr := buf.reset()
 	var port int
@@ -1019,6 +1124,11 @@ func opAbort(t *testing.T, s *server, r *rec) {
 		t.Fatalf("reading the start: %v", err)
 	}
 	closeErr := d.Close()
+	if s.noAbor {
+		wantReplyErr(t, "Close before the end (ABOR)", closeErr, ftp.ErrProto, s.unknown())
+		r.Note("no ABOR: Close returns the refusal (%v); the connection stays in step", closeErr)
+		closeErr = nil
+	}
 	if closeErr != nil && !s.abortMayClose {
 		t.Errorf("Close before the end (ABOR): %v", closeErr)
 	}

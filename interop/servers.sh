@@ -33,6 +33,7 @@ PKGROOT="$FTPI_PREFIX/root"
 DEBDIR="$FTPI_PREFIX/debs"
 BSDROOT="$FTPI_PREFIX/bsd" # inetutils ftpd and netkit ftpd-ssl (own root: adding
 BSDDEBS="$FTPI_PREFIX/debs-bsd" # them never re-unpacks the running proftpd)
+NODEDIR="$FTPI_PREFIX/ftpsrv"      # ftp-srv from the npm registry (npm ci)
 CONF="$FTPI_STATE/conf"
 RUN="$FTPI_STATE/run"
 LOG="$FTPI_STATE/log"
@@ -54,6 +55,9 @@ SERVERS=(
 	"pyftpdlib-tls   2152 31200"
 	"inetutils-ftpd  2161 0"
 	"netkit-ftpd     2171 0"
+	"ftp-srv         2181 31400"
+	"ftp-srv-implicit 2182 31600"
+	"twisted         2191 31800"
 )
 PASV_SPAN=200
 
@@ -64,7 +68,7 @@ need_root() { [ "$(id -u)" = 0 ] || die "run as root"; }
 
 # --- packages ---------------------------------------------------------------
 
-APT_PKGS=(vsftpd python3-pyftpdlib python3-openssl openssl curl ca-certificates)
+APT_PKGS=(vsftpd python3-pyftpdlib python3-openssl python3-twisted openssl curl ca-certificates)
 DL_PKGS=(proftpd-core proftpd-mod-crypto pure-ftpd pure-ftpd-common)
 BSD_PKGS=(inetutils-ftpd ftpd-ssl)
 
@@ -145,6 +149,22 @@ unpack_debs() { # debdir root pkg... -- file...
 	printf '%s\n' "$want" >"$root/.unpacked"
 }
 
+# ftp-srv, pinned by interop/ftpsrv/package-lock.json, installed with npm ci
+# (the machine's Node.js; Debian's nodejs and npm if there is none).
+install_ftpsrv() {
+	command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+	if [ -f "$NODEDIR/node_modules/ftp-srv/package.json" ] &&
+		cmp -s "$HERE/ftpsrv/package-lock.json" "$NODEDIR/package-lock.json" &&
+		cmp -s "$HERE/ftpsrv/package.json" "$NODEDIR/package.json"; then
+		return 0
+	fi
+	log "npm ci (ftp-srv) in $NODEDIR"
+	rm -rf "$NODEDIR"; mkdir -p "$NODEDIR"
+	install -m 644 "$HERE/ftpsrv/package.json" "$HERE/ftpsrv/package-lock.json" "$NODEDIR/"
+	(cd "$NODEDIR" && npm ci --omit=dev --no-audit --no-fund >>"$LOG/npm.log" 2>&1) ||
+		{ tail -20 "$LOG/npm.log" >&2; die "npm ci failed (log: $LOG/npm.log)"; }
+}
+
 install_packages() {
 	unpack_debs "$DEBDIR" "$PKGROOT" "${DL_PKGS[@]}" -- usr/sbin/proftpd usr/sbin/pure-ftpd
 	unpack_debs "$BSDDEBS" "$BSDROOT" "${BSD_PKGS[@]}" -- usr/sbin/ftpd usr/sbin/in.ftpd
@@ -152,6 +172,7 @@ install_packages() {
 	local libs
 	mapfile -t libs < <(deb_lib_deps "$DEBDIR" "$BSDDEBS")
 	apt_install "${APT_PKGS[@]}" "${libs[@]}"
+	install_ftpsrv
 	# Fail early, with the reason, if a shared library is still missing.
 	local bin
 	for bin in "$PKGROOT/usr/sbin/proftpd" "$PKGROOT/usr/lib/proftpd/mod_tls.so" "$PKGROOT/usr/sbin/pure-ftpd" \
@@ -302,6 +323,12 @@ write_config() { # name port pmin pmax
 	pyftpdlib-*)
 		install -m 644 "$HERE/pyftpd.py" "$CONF/pyftpd.py"
 		;;
+	twisted)
+		install -m 644 "$HERE/twistedftp.py" "$CONF/twistedftp.py"
+		;;
+	ftp-srv*)
+		install -m 644 "$HERE/ftpsrv/ftpsrv.js" "$NODEDIR/ftpsrv.js"
+		;;
 	inetutils-ftpd | netkit-ftpd)
 		install -m 644 "$HERE/inetd.py" "$CONF/inetd.py"
 		write_bsd_etc "$name"
@@ -358,6 +385,22 @@ server_cmd() { # name port pmin pmax
 			--password "$FTP_PASS" --root "$FTPI_HOMES/$name" --passive "$pmin:$pmax")
 		if [ "$name" = pyftpdlib-tls ]; then
 			CMD+=(--tls --cert "$TLS/cert.pem" --key "$TLS/key.pem")
+		fi
+		;;
+	twisted)
+		CMD=(setpriv --reuid="$FTP_USER" --regid="$FTP_USER" --clear-groups
+			env TWISTEDFTP_PASS="$FTP_PASS" "$PY" "$CONF/twistedftp.py" --host "$HOST" --port "$port"
+			--user "$FTP_USER" --root "$FTPI_HOMES/$name" --passive "$pmin:$pmax")
+		;;
+	ftp-srv*)
+		# Node's ftp-srv as ftptest; the password comes in the environment.
+		CMD=(setpriv --reuid="$FTP_USER" --regid="$FTP_USER" --clear-groups
+			env FTPSRV_PASS="$FTP_PASS" node "$NODEDIR/ftpsrv.js" --port "$port"
+			--passive "$pmin:$pmax" --root "$FTPI_HOMES/$name" --user "$FTP_USER")
+		# Implicit TLS: its AUTH TLS (explicit) loses a ClientHello sent
+		# right after the 234 (see MATRIX.md).
+		if [ "$name" = ftp-srv-implicit ]; then
+			CMD+=(--implicit --cert "$TLS/cert.pem" --key "$TLS/key.pem")
 		fi
 		;;
 	inetutils-ftpd | netkit-ftpd)
@@ -427,7 +470,7 @@ start_one() { # name port pmin pmax
 
 probe() { # name port [timeout] -> prints the first line of the 220 banner
 	local args=(probe --port "$2" --cafile "$TLS/ca.pem" --timeout "${3:-2}")
-	[ "$1" = vsftpd-implicit ] && args+=(--implicit)
+	case "$1" in *-implicit) args+=(--implicit) ;; esac
 	"$PY" "$HERE/ftpcheck.py" "${args[@]}"
 }
 
@@ -548,13 +591,13 @@ cmd_down() { # [quiet] [name...]
 cmd_status() { # [name...]
 	local line name port pmin pid banner bad=0 SEL range
 	select_servers "$@"
-	printf '%-16s %-6s %-12s %-8s %s\n' SERVER PORT PASSIVE PID "BANNER (220)"
+	printf '%-17s %-6s %-12s %-8s %s\n' SERVER PORT PASSIVE PID "BANNER (220)"
 	for line in "${SEL[@]}"; do
 		read -r name port pmin <<<"$line"
 		pid="$(pid_alive "$RUN/$name.pid" 2>/dev/null)" || pid=-
 		if banner="$(probe "$name" "$port" 2 2>/dev/null)"; then :; else banner="DOWN"; bad=1; fi
 		range="$pmin-$(pasv_max "$pmin")"; [ "$pmin" = 0 ] && range=kernel
-		printf '%-16s %-6s %-12s %-8s %s\n' "$name" "$port" "$range" "$pid" "$banner"
+		printf '%-17s %-6s %-12s %-8s %s\n' "$name" "$port" "$range" "$pid" "$banner"
 	done
 	return $bad
 }

@@ -2,7 +2,7 @@ package interop
 
 // serverVersions names the servers behind the matrix's columns.
 const serverVersions = "Debian 12: vsftpd 3.0.3, proftpd 1.3.8, pure-ftpd 1.0.50, pyftpdlib 1.5.7, " +
-	"GNU inetutils ftpd 2.4, netkit ftpd-ssl 0.17"
+	"GNU inetutils ftpd 2.4, netkit ftpd-ssl 0.17, Twisted 22.4 (UTF-8 names)"
 
 // notRun closes MATRIX.md: the configurations that cannot be run here,
 // and why.
@@ -17,6 +17,14 @@ const notRun = `
   set by a successful ` + "`SSL_accept`" + `, so no option or file makes TLS work (seen
   with strace: no certificate file is ever opened). Its plain configuration is
   the netkit-ftpd column.
+
+- **ftp-srv** (Node, 4.6.3 from the npm registry, Node.js 20): ` + "`" + `servers.sh` + "`" + `
+  runs it (ports 2181 plain, 2182 implicit TLS) but it is not in the matrix
+  yet. Its explicit TLS cannot work with a prompt client: after ` + "`" + `234` + "`" + ` it wraps
+  the control socket in TLS one event-loop turn later, so a ClientHello sent
+  at once (Go, Python's ssl) is read as FTP commands (WRONG_VERSION_NUMBER at
+  the client); a client that waits a moment gets through. Hence implicit TLS
+  for its second configuration.
 
 ## How the BSD-style daemons are run
 

@@ -52,7 +52,7 @@ func opMlsd(t *testing.T, s *server, r *rec) {
 		ents = append(ents, e)
 	}
 	if !s.mlsd {
-		wantReplyErr(t, "MLSD", err, ftp.ErrPerm, 500)
+		wantReplyErr(t, "MLSD", err, ftp.ErrPerm, s.unknown())
 		r.Note("refused as expected (§11): %v", err)
 		if _, err := c.Noop(ctx); err != nil {
 			t.Errorf("NOOP after the refused MLSD: %v", err)
@@ -70,7 +70,7 @@ func opMlst(t *testing.T, s *server, r *rec) {
 	c := s.connect(t, ctx, nil)
 	e, err := c.Mlst(ctx, "tree/f003.txt")
 	if !s.mlsd {
-		wantReplyErr(t, "MLST", err, ftp.ErrPerm, 500)
+		wantReplyErr(t, "MLST", err, ftp.ErrPerm, s.unknown())
 		r.Note("refused as expected (§11): %v", err)
 		return
 	}
