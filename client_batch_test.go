@@ -38,6 +38,8 @@ func (l *lockedBuffer) String() string {
 func pasvAhead(tr string) int {
 	ahead, due := 0, false
 	for _, l := range strings.Split(tr, "\n") {
+		// Debug quotes as Python's repr does: "..." when the text holds a '.
+		l = strings.Replace(l, "*resp* \"", "*resp* '", 1)
 		switch {
 		case strings.HasPrefix(l, "*resp* '150") || strings.HasPrefix(l, "*resp* '125"):
 			due = true

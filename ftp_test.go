@@ -605,8 +605,24 @@ func TestPyRepr(t *testing.T) {
 	if got := sanitizeLine("pass abc\r\n"); got != "pass ***\r\n" {
 		t.Errorf("sanitize = %q", got)
 	}
-	if got := sanitizeLine("Pass abc"); got != "Pass ***" {
-		t.Errorf("sanitize Pass = %q", got)
+	for in, want := range map[string]string{
+		"Pass abc":           "Pass ***",
+		"PASS 12345":         "PASS *****", // CPython's test_sanitize
+		"pass 12345":         "pass *****",
+		"foo":                "foo",
+		"PASS":               "PASS",
+		"PASSWORD x":         "PASSWORD x",
+		" PASS secret\r\n":   " PASS ******\r\n",
+		"\tpass\tsecret":     "\tpass\t******",
+		"ACCT hunter2\r\n":   "ACCT *******\r\n",
+		"acct\tsé":           "acct\t**",
+		"PASS ":              "PASS ",
+		"ACCTX y":            "ACCTX y",
+		"USER anonymous\r\n": "USER anonymous\r\n",
+	} {
+		if got := sanitizeLine(in); got != want {
+			t.Errorf("sanitizeLine(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -312,10 +312,11 @@ func (c *Conn) voidCmd(line string) (string, error) {
 }
 
 // isReplyErr reports whether err is a server reply error (the reply was
-// read in full, so the connection is still in step).
+// read in full, so the connection is still in step), and not one that
+// broke the connection (outOfStep).
 func isReplyErr(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	return errors.As(err, &e) && !e.broke
 }
 
 // noteType keeps the cached representation type in step with TYPE and
@@ -348,14 +349,20 @@ func (c *Conn) debugLine(tag, s string, sanitize bool) {
 // sanitizeLine masks the argument of a PASS command as ftplib's sanitize
 // does: "PASS " followed by one '*' per character, a trailing CRLF kept.
 // Unlike ftplib, which masks only "PASS " and "pass ", any letter case is
-// masked, since servers read commands without regard to case.
+// masked, since servers read commands without regard to case; so is the
+// argument of ACCT (often a second password), and a verb after leading
+// blanks or followed by a tab, which some servers also accept.
 func sanitizeLine(s string) string {
-	if len(s) < 5 || !strings.EqualFold(s[:5], "PASS ") {
+	body := strings.TrimRight(s, "\r\n")
+	verb := strings.TrimLeft(body, " \t")
+	start := len(body) - len(verb) + 4 // end of the verb
+	if len(verb) < 5 || (verb[4] != ' ' && verb[4] != '\t') ||
+		!(strings.EqualFold(verb[:4], "PASS") || strings.EqualFold(verb[:4], "ACCT")) {
 		return s
 	}
-	body := strings.TrimRight(s, "\r\n")
-	n := utf8.RuneCountInString(body[5:])
-	return s[:5] + strings.Repeat("*", n) + s[len(body):]
+	start++ // the separator stays
+	n := utf8.RuneCountInString(body[start:])
+	return s[:start] + strings.Repeat("*", n) + s[len(body):]
 }
 
 // pyRepr quotes s as Python's repr() quotes a str.
