@@ -105,9 +105,9 @@ func pasvAheadCount(tr string) int {
 		// Debug quotes as Python's repr does: "..." when the text holds a '.
 		l = strings.Replace(l, "*resp* \"", "*resp* '", 1)
 		switch {
-		case strings.HasPrefix(l, "*resp* '150") || strings.HasPrefix(l, "*resp* '125"):
+		case respCode(l, "150") || respCode(l, "125"):
 			due = true
-		case strings.HasPrefix(l, "*resp* '2") || strings.HasPrefix(l, "*resp* '4") || strings.HasPrefix(l, "*resp* '5"):
+		case respCode(l, "2") || respCode(l, "4") || respCode(l, "5"):
 			due = false
 		case (l == "*cmd* 'PASV'" || l == "*cmd* 'EPSV'") && due:
 			ahead++
