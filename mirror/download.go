@@ -34,9 +34,7 @@ func Download(ctx context.Context, c *ftp.Client, remoteDir, localDir string, op
 			return &Result{}, fmt.Errorf("mirror: %w", err)
 		}
 	}
-	if err := r.begin(); err != nil {
-		return &Result{}, fmt.Errorf("mirror: %w", err)
-	}
+	r.begin()
 	entries, err := c.ReadDir(ctx, r.remote(""))
 	names, other := nameErrors(err)
 	if other != nil && len(entries) == 0 {
