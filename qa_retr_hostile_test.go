@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -137,6 +139,23 @@ func sendQuiet(s *session, lines ...string) {
 	}
 }
 
+// everyHook returns a Trace with every hook set (whatever hooks Trace
+// has), each counting its calls in calls, so that the hostile replies
+// go through the code that reports them too.
+func everyHook(calls *atomic.Int64) *Trace {
+	tr := &Trace{}
+	v := reflect.ValueOf(tr).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Func {
+			f.Set(reflect.MakeFunc(f.Type(), func([]reflect.Value) []reflect.Value {
+				calls.Add(1)
+				return nil
+			}))
+		}
+	}
+	return tr
+}
+
 // qaFiles are a, b and c, of 50000 bytes each, different.
 func qaFiles() map[string]string {
 	m := map[string]string{}
@@ -153,8 +172,10 @@ func retrAll(t *testing.T, c *Conn, files map[string]string) (int, error) {
 	names := []string{"a", "b", "c"}
 	bufs := make([]bytes.Buffer, 3)
 	var n int
+	var hooks atomic.Int64
 	err := returnsWithin(t, func() (err error) {
-		n, err = c.RetrMany(ctxT(t), []string{"RETR a", "RETR b", "RETR c"}, func(i int) (io.Writer, error) { return &bufs[i], nil })
+		ctx := WithTrace(ctxT(t), everyHook(&hooks))
+		n, err = c.RetrMany(ctx, []string{"RETR a", "RETR b", "RETR c"}, func(i int) (io.Writer, error) { return &bufs[i], nil })
 		return err
 	})
 	for i := range names {
@@ -168,6 +189,9 @@ func retrAll(t *testing.T, c *Conn, files map[string]string) (int, error) {
 	}
 	if err != nil && !typed(err) {
 		t.Errorf("RetrMany: untyped error %v", err)
+	}
+	if hooks.Load() == 0 {
+		t.Error("no Trace hook was called")
 	}
 	return n, err
 }
