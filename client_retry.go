@@ -44,6 +44,9 @@ func isTransient(err error) bool {
 	}
 	var e *Error
 	if errors.As(err, &e) {
+		if e.broke {
+			return true // a reply that broke the connection (prelim.go)
+		}
 		switch e.Code {
 		case 421, 425, 426:
 			return true

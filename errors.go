@@ -87,6 +87,7 @@ type Error struct {
 
 	class  error
 	tagged bool   // Cmd was set (possibly to ""): see cmdError
+	broke  bool   // the reply left the Conn out of step: see Conn.outOfStep
 	origin string // what the reply was when Cmd is "", such as "welcome"
 }
 

@@ -37,6 +37,9 @@ func (c *Conn) feat() (map[string]string, string, error) {
 		}
 		return nil, "", err
 	}
+	if resp[0] == '1' {
+		return nil, "", c.outOfStep("FEAT", resp)
+	}
 	if !strings.HasPrefix(resp, "211") {
 		return nil, "", newError(ErrReply, resp)
 	}
@@ -74,7 +77,7 @@ func (c *Conn) sendPRET() error {
 	if !c.fs.pret || c.fs.xferCmd == "" {
 		return nil
 	}
-	_, err := c.voidCmd("PRET " + c.fs.xferCmd)
+	_, err := c.voidCmdFinal("PRET " + c.fs.xferCmd)
 	return err
 }
 

@@ -135,7 +135,7 @@ func (c *Conn) pasvReply(cmd, resp string, err error) (string, int, error) {
 		want = "229"
 	}
 	if !strings.HasPrefix(resp, want) {
-		return "", 0, c.fail(cmdError(newError(ErrReply, resp), cmd))
+		return "", 0, c.outOfStep(cmd, resp)
 	}
 	c.lastPasv = cmd
 	if cmd == "EPSV" {

@@ -99,7 +99,7 @@ func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp 
 			if err == nil && resp[0] == '1' {
 				// A final reply may or may not follow: which command the
 				// next reply answers cannot be known.
-				return "", c.fail(cmdError(newError(ErrReply, resp), cmds[i]))
+				return "", c.outOfStep(cmds[i], resp)
 			}
 			if err == nil || isReplyErr(err) {
 				c.noteType(cmds[i], resp)

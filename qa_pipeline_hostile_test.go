@@ -33,13 +33,16 @@ func (s *session) readN(n int) []string {
 }
 
 // inStepOrBroken checks that c is in step (a NOOP gets the fake's
-// "200 noop-ok", which the script must send when it reads NOOP) or broken.
+// "200 noop-ok", which the script must send when it reads NOOP) or broken
+// (ErrClosed, or the EOF of a connection the server closed).
 // It returns true when it was in step.
 func inStepOrBroken(t *testing.T, c *Conn) bool {
 	t.Helper()
 	resp, err := c.Noop(ctxT(t))
 	switch {
-	case errors.Is(err, ErrClosed):
+	case errors.Is(err, ErrClosed), errors.Is(err, io.EOF):
+		// Marked broken, or found closed by the server (after a 421):
+		// either way no stale reply is taken.
 		return false
 	case err != nil:
 		t.Errorf("NOOP after the hostile reply: %v, want 200 noop-ok or ErrClosed", err)

@@ -312,10 +312,11 @@ func (c *Conn) voidCmd(line string) (string, error) {
 }
 
 // isReplyErr reports whether err is a server reply error (the reply was
-// read in full, so the connection is still in step).
+// read in full, so the connection is still in step), and not one that
+// broke the connection (outOfStep).
 func isReplyErr(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	return errors.As(err, &e) && !e.broke
 }
 
 // noteType keeps the cached representation type in step with TYPE and

@@ -16,14 +16,19 @@ import "strings"
 // optsUTF8 sends OPTS UTF8 ON after a FEAT reply that listed UTF8, once.
 // The reply, whatever it is, is only read: servers that are always in
 // UTF-8 mode answer 200, 202 or even 501, and none of that is an error.
-// Only an I/O error is returned.
+// Only an I/O error is returned, or the error of a 1xx reply, which
+// breaks the Conn (outOfStep).
 func (c *Conn) optsUTF8() error {
 	if _, ok := c.fs.list["UTF8"]; !ok || c.enc != UTF8 || c.fs.noOpts || c.fs.utf8Sent {
 		return nil
 	}
 	c.fs.utf8Sent = true
-	if _, err := c.sendCmd("OPTS UTF8 ON"); err != nil && !isReplyErr(err) {
+	resp, err := c.sendCmd("OPTS UTF8 ON")
+	if err != nil && !isReplyErr(err) {
 		return err
+	}
+	if err == nil && resp[0] == '1' {
+		return c.outOfStep("OPTS UTF8 ON", resp)
 	}
 	return nil
 }
