@@ -15,9 +15,9 @@ import (
 // connection as a stream of lines, so a command that arrives while the
 // previous one is being answered simply waits in the socket buffer. This
 // is checked against vsftpd, proftpd, pure-ftpd and pyftpdlib, plain and
-// over TLS, with no transfer running (interop/pipeline_test.go); while a
-// transfer runs some of them answer or drop commands early, so SendCmds
-// refuses to start then.
+// over TLS, with no transfer running (interop/pipeline_test.go), within
+// the bounds below; while a transfer runs some of them answer or drop
+// commands early, so SendCmds refuses to start then.
 
 // ErrNotPipelined is returned by SendCmds for a command that cannot be
 // pipelined: one that opens or prepares a data connection, changes the
@@ -25,11 +25,20 @@ import (
 var ErrNotPipelined = errors.New("ftp: command cannot be pipelined")
 
 // pipeWindow is the most commands SendCmds has sent and not seen the reply
-// of, and pipeBytes the most bytes it writes at once: a server that stops
-// reading while its replies are not read could otherwise block both sides.
+// of, pipeBytes the most bytes of them, and pipeWrite the most bytes it
+// writes at once. More is sent each time half of what is in flight has
+// been answered. The bounds come from the servers tested: proftpd's line
+// reader misses a CR LF split between two reads (the LF starting a read
+// is taken as data, which joins two commands into one) and it reads at
+// most about 4 KB at a time; pure-ftpd over TLS stalls on a command split
+// between two TLS records. With less than 4 KB unanswered, and each write
+// whole lines small enough to travel in one TCP segment (or one TLS
+// record), a server's read never ends inside a line. With 32 KB in
+// flight both failed (interop/pipeline_test.go).
 const (
-	pipeWindow = 64
-	pipeBytes  = 16 << 10
+	pipeWindow = 256
+	pipeBytes  = 3 << 10
+	pipeWrite  = 512
 )
 
 // notPipelined lists the verbs SendCmds refuses.
@@ -84,13 +93,20 @@ func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp 
 		if err := c.settle(); err != nil {
 			return "", err
 		}
-		sent := 0
+		sent, flight := 0, 0 // commands sent, bytes of those not answered
 		for i := range cmds {
-			if sent < len(cmds) && sent-i <= pipeWindow/2 {
-				if err := c.putLines(cmds, lines, &sent, i+pipeWindow); err != nil {
-					return "", err
+			if sent < len(cmds) && sent-i <= pipeWindow/2 && flight <= pipeBytes/2 {
+				for sent < len(cmds) && sent < i+pipeWindow && flight+len(lines[sent]) <= pipeBytes || sent == i {
+					from := sent
+					if err := c.putLines(cmds, lines, &sent, i+pipeWindow, min(pipeWrite, pipeBytes-flight)); err != nil {
+						return "", err
+					}
+					for _, l := range lines[from:sent] {
+						flight += len(l)
+					}
 				}
 			}
+			flight -= len(lines[i])
 			c.cmd = cmds[i]
 			resp, err := c.getResp()
 			if err != nil && !isReplyErr(err) {
@@ -113,12 +129,12 @@ func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp 
 	return err
 }
 
-// putLines writes the encoded commands lines[*sent:upto] (at most
-// pipeBytes of them, at least one) in one write, and advances *sent.
-func (c *Conn) putLines(cmds []string, lines [][]byte, sent *int, upto int) error {
+// putLines writes the encoded commands lines[*sent:upto] (at most room
+// bytes of them, at least one) in one write, and advances *sent.
+func (c *Conn) putLines(cmds []string, lines [][]byte, sent *int, upto, room int) error {
 	buf := c.wbuf[:0]
 	first := *sent
-	for *sent < len(lines) && *sent < upto && (*sent == first || len(buf)+len(lines[*sent]) <= pipeBytes) {
+	for *sent < len(lines) && *sent < upto && (*sent == first || len(buf)+len(lines[*sent]) <= room) {
 		buf = append(buf, lines[*sent]...)
 		if c.debug > 0 {
 			c.debugLine("*cmd*", cmds[*sent], true)

@@ -14,21 +14,20 @@ import (
 // for each reply. Replies come back matched to their commands, a refusal
 // answers its own command only, and the connection is in step after.
 func TestSendCmdsPipelines(t *testing.T) {
-	const n = 100
+	const n = 600
 	f := newFake(t, func(s *session) {
 		s.send("220 hi")
 		read := 0
 		for read < n {
-			// Read what the client has sent ahead (at least half a
-			// window each time), then answer it.
-			batch := min(pipeWindow/2+1, n-read)
-			if read == 0 {
-				batch = min(pipeWindow, n)
-			}
+			// The first time, what the first write holds before any
+			// reply; then what the client has sent ahead (at least
+			// one command).
 			var got []string
-			for i := 0; i < batch; i++ {
+			first := pipeWrite / len("MDTM f000\r\n")
+			for len(got) < first && read == 0 || len(got) == 0 || s.br.Buffered() > 0 {
 				got = append(got, s.readLine())
 			}
+			batch := len(got)
 			for i, l := range got {
 				k := read + i
 				if l != fmt.Sprintf("MDTM f%d\r\n", k) {

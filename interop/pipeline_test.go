@@ -62,7 +62,7 @@ func opPipeline(t *testing.T, s *server, r *rec) {
 	}
 	// More MDTMs than the window, compared with one-by-one MDTM.
 	var names []string
-	for i := 0; i < 150; i++ {
+	for i := 0; i < 600; i++ {
 		names = append(names, fmt.Sprintf("tree/f%03d.txt", i%8+1))
 	}
 	names[77] = "tree/missing.txt"
@@ -88,6 +88,22 @@ func opPipeline(t *testing.T, s *server, r *rec) {
 			t.Errorf("%s: pipelined %v (%v), alone %v (%v)", n, times[i], errs[i], one, err)
 		}
 	}
+	// Lines of every length mod 20, so that wherever a server's reads
+	// end, some line ends there (proftpd joins two commands when a read
+	// ends between CR and LF; SendCmds keeps its reads whole).
+	var odd []string
+	for i := 0; i < 400; i++ {
+		odd = append(odd, "tree/"+strings.Repeat("./", i%20)+fmt.Sprintf("f%03d.txt", i%8+1))
+	}
+	times2, errs2, err := c.ModTimes(ctx, odd)
+	if err != nil {
+		t.Fatalf("ModTimes of paths of every length: %v", err)
+	}
+	for i, n := range odd {
+		if errs2[i] != nil || !times2[i].Equal(times[i%8]) {
+			t.Errorf("ModTimes %s (#%d): %v %v, want %v", n, i, times2[i], errs2[i], times[i%8])
+		}
+	}
 	// In step: a transfer, then a command.
 	var b bytes.Buffer
 	if _, err := c.RetrBinary(ctx, "RETR tree/f004.txt", &b); err != nil {
@@ -99,5 +115,5 @@ func opPipeline(t *testing.T, s *server, r *rec) {
 	if _, err := c.Noop(ctx); err != nil {
 		t.Fatalf("NOOP at the end: %v", err)
 	}
-	r.Note("%d + %d commands pipelined, replies in order, 550 mid-run answers its own command", len(cmds), len(names))
+	r.Note("%d + %d + %d commands pipelined, replies in order, 550 mid-run answers its own command", len(cmds), len(names), len(odd))
 }

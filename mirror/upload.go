@@ -157,14 +157,15 @@ func (u *up) dir(rel string, remote []ftp.Entry, listErr error, empty bool) {
 			u.c.Remove(u.ctx, u.remote(relJoin(rel, t)))
 		}
 	}
-	for _, le := range files {
+	times := u.remoteTimes(rel, files, remoteBy)
+	for i, le := range files {
 		p := relJoin(rel, le.Name())
 		re, exists := remoteBy[le.Name()]
 		var tmps []ftp.Entry
 		for _, t := range byOwner[le.Name()] {
 			tmps = append(tmps, foundBy[t])
 		}
-		u.push(false, func() { u.file(p, le, re, exists, tmps) })
+		u.push(false, func() { u.file(p, le, re, exists, tmps, times[i]) })
 	}
 	if !u.opts.Delete || !canDelete {
 		return
@@ -220,9 +221,45 @@ func (u *up) mkdir(rel string, re ftp.Entry, exists bool) (made, ok bool) {
 	return true, true
 }
 
+// remoteTimes returns, for each of the local files of the directory rel,
+// a function giving the modification time of the remote file of the same
+// name when the comparison will need it (the listing has no time to the
+// second and the sizes match), else nil. Those times are asked for all at
+// once, pipelined (Client.ModTimes), in groups of maxCompare.
+func (u *up) remoteTimes(rel string, files []fs.DirEntry, remoteBy map[string]ftp.Entry) []func() (time.Time, error) {
+	fns := make([]func() (time.Time, error), len(files))
+	var ask []string
+	var idx []int
+	for i, le := range files {
+		re, ok := remoteBy[le.Name()]
+		if !ok || re.IsDir() || re.Size < 0 {
+			continue
+		}
+		if _, mod := re.Facts["modify"]; mod && !re.ModTime.IsZero() {
+			continue
+		}
+		if fi, err := le.Info(); err != nil || fi.Size() != re.Size {
+			continue
+		}
+		ask = append(ask, u.remote(relJoin(rel, le.Name())))
+		idx = append(idx, i)
+	}
+	for len(ask) > 0 {
+		n := min(maxCompare, len(ask))
+		ts, errs, _ := u.c.ModTimes(u.ctx, ask[:n])
+		for k, i := range idx[:n] {
+			t, err := ts[k], errs[k]
+			fns[i] = func() (time.Time, error) { return t, err }
+		}
+		ask, idx = ask[n:], idx[n:]
+	}
+	return fns
+}
+
 // file mirrors the local file rel (le) onto the remote one, listed as re
-// when exists; tmps are the temporaries found for it on the server.
-func (u *up) file(rel string, le fs.DirEntry, re ftp.Entry, exists bool, tmps []ftp.Entry) {
+// when exists; tmps are the temporaries found for it on the server, and
+// mdtm, when not nil, gives the remote file's time (see remoteTimes).
+func (u *up) file(rel string, le fs.DirEntry, re ftp.Entry, exists bool, tmps []ftp.Entry, mdtm func() (time.Time, error)) {
 	fi, err := le.Info()
 	if err != nil {
 		u.fail(rel, "local", err)
@@ -234,7 +271,7 @@ func (u *up) file(rel string, le fs.DirEntry, re ftp.Entry, exists bool, tmps []
 			u.fail(rel, "upload", errors.New("mirror: a remote directory is in the way of a file"))
 			return
 		}
-		if u.upToDate(rel, re, size, mt) {
+		if u.upToDate(rel, re, size, mt, mdtm) {
 			u.add(&u.res.Skipped, rel)
 			return
 		}
@@ -299,8 +336,9 @@ func (u *up) file(rel string, le fs.DirEntry, re ftp.Entry, exists bool, tmps []
 }
 
 // upToDate reports whether the remote file re has the local size and
-// modification time.
-func (u *up) upToDate(rel string, re ftp.Entry, size int64, mt time.Time) bool {
+// modification time; mdtm, when not nil, gives the remote time (else it
+// is asked for with MDTM).
+func (u *up) upToDate(rel string, re ftp.Entry, size int64, mt time.Time, mdtm func() (time.Time, error)) bool {
 	rs := re.Size
 	if rs < 0 {
 		n, err := u.c.Size(u.ctx, u.remote(rel))
@@ -315,7 +353,10 @@ func (u *up) upToDate(rel string, re ftp.Entry, size int64, mt time.Time) bool {
 	if _, ok := re.Facts["modify"]; ok && !re.ModTime.IsZero() {
 		return sameTime(re.ModTime, mt)
 	}
-	rt, err := u.c.ModTime(u.ctx, u.remote(rel))
+	if mdtm == nil {
+		mdtm = func() (time.Time, error) { return u.c.ModTime(u.ctx, u.remote(rel)) }
+	}
+	rt, err := mdtm()
 	if err != nil || rt.IsZero() {
 		rt = re.ModTime // the LIST time, to the minute at best
 		return !rt.IsZero() && rt.Equal(mt.Truncate(time.Minute))
