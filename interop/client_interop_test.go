@@ -281,6 +281,19 @@ func clientModTime(t *testing.T, s *server, r *rec) {
 		t.Fatal(err)
 	}
 	when := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+	if s.noSetTime {
+		// No MFMT, and "MDTM time path" is taken for MDTM of a file
+		// named "time path": refused, and the file keeps its time.
+		err := c.SetModTime(ctx, name, when)
+		if !errors.Is(err, ftp.ErrPerm) {
+			t.Fatalf("SetModTime: %v, want a refusal of class ErrPerm", err)
+		}
+		if got, err := c.ModTime(ctx, name); err != nil || got.Equal(when) {
+			t.Errorf("ModTime after the refusal = %v, %v", got, err)
+		}
+		r.Note("no way to set times: %v", err)
+		return
+	}
 	if err := c.SetModTime(ctx, name, when); err != nil {
 		if errors.Is(err, ftp.ErrPerm) {
 			r.NA(t, fmt.Sprintf("setting times refused: %v", err))
