@@ -123,3 +123,58 @@ func TestQADownloadManyHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestQADownloadManyHostileLogin: the pool's logins (dialled in the
+// background) meet a hostile greeting or login. Every file fails with a
+// typed *fs.PathError, DownloadMany returns before its ctx ends (unless
+// the server stalls), and Close leaves no dial running (checkLeaks).
+func TestQADownloadManyHostileLogin(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		f     ftptest.Fault
+		stall bool
+	}{
+		{"greeting-421", ftptest.Fault{Command: "", Reply: "421 Too many users.", CloseAfterReply: true}, false},
+		{"greeting-garbage", ftptest.Fault{Command: "", Reply: "hello"}, false},
+		{"greeting-closed", ftptest.Fault{Command: "", CloseControl: true}, false},
+		{"greeting-over-long", ftptest.Fault{Command: "", Reply: "220 " + string(bytes.Repeat([]byte("x"), 20000))}, false},
+		{"greeting-endless", ftptest.Fault{Command: "", Reply: "220-" + string(bytes.Repeat([]byte("x\r\n"), 700000)) + "220 end"}, false},
+		{"user-530", ftptest.Fault{Command: "USER", Reply: "530 Not allowed."}, false},
+		{"user-1xx", ftptest.Fault{Command: "USER", Reply: "150 what"}, false},
+		{"pass-421", ftptest.Fault{Command: "PASS", Reply: "421 Bye.", CloseAfterReply: true}, false},
+		{"pass-garbage", ftptest.Fault{Command: "PASS", Reply: "logged in"}, false},
+		{"pass-332", ftptest.Fault{Command: "PASS", Reply: "332 Need account."}, false},
+		{"greeting-stall", ftptest.Fault{Command: "", Stall: true}, true},
+		{"pass-stall", ftptest.Fault{Command: "PASS", Stall: true}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			c, srv := newTestClient(t, func(c *Client) { c.MaxRetries = 1; c.Dialer = &Dialer{} })
+			ctx := testCtx(t)
+			names, data := batchFiles(t, srv, 3, 100)
+			srv.AddFault(tt.f)
+			limit := guard
+			if tt.stall {
+				limit = guard / 20
+			}
+			bctx, cancel := context.WithTimeout(ctx, limit)
+			defer cancel()
+			dst, _ := collectDst(t, data)
+			res, err := c.DownloadMany(bctx, names, dst)
+			if !tt.stall && bctx.Err() != nil {
+				t.Fatalf("DownloadMany hung until its ctx ended: %v", err)
+			}
+			if err == nil {
+				t.Fatal("DownloadMany: no error")
+			}
+			for i, r := range res {
+				var pe *fs.PathError
+				if !errors.As(r.Err, &pe) || !typed(r.Err) {
+					t.Errorf("file %d: %v (%T), want a typed *fs.PathError", i, r.Err, r.Err)
+				}
+			}
+			t.Logf("%v", err)
+			c.Close()
+		})
+	}
+}

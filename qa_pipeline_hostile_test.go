@@ -32,17 +32,25 @@ func (s *session) readN(n int) []string {
 	return got
 }
 
+// answerNoops answers "200 noop-ok" to every command until the client
+// hangs up (for inStepOrBroken).
+func (s *session) answerNoops() {
+	for s.readLine() != "" {
+		s.send("200 noop-ok")
+	}
+}
+
 // inStepOrBroken checks that c is in step (a NOOP gets the fake's
 // "200 noop-ok", which the script must send when it reads NOOP) or broken
-// (ErrClosed, or the EOF of a connection the server closed).
+// (ErrClosed, or the EOF or reset of a connection the server closed).
 // It returns true when it was in step.
 func inStepOrBroken(t *testing.T, c *Conn) bool {
 	t.Helper()
 	resp, err := c.Noop(ctxT(t))
 	switch {
-	case errors.Is(err, ErrClosed), errors.Is(err, io.EOF):
-		// Marked broken, or found closed by the server (after a 421):
-		// either way no stale reply is taken.
+	case brokenConn(err):
+		// Marked broken (ErrClosed), or found closed by the server after
+		// a 421 (EOF, reset): either way no stale reply is taken.
 		return false
 	case err != nil:
 		t.Errorf("NOOP after the hostile reply: %v, want 200 noop-ok or ErrClosed", err)
@@ -109,13 +117,7 @@ func TestQAModTimesPreliminaryReply(t *testing.T) {
 					s.send("213 20240102030401")
 				}
 				s.send("213 20240102030402")
-				for {
-					l := s.readLine()
-					if l == "" {
-						return
-					}
-					s.send("200 noop-ok")
-				}
+				s.answerNoops()
 			})
 			c := dialFake(t, f, nil)
 			var times []time.Time
@@ -271,15 +273,13 @@ func TestQAModTimesMalformed(t *testing.T) {
 					}
 					return
 				}
-				s.send(tt.reply...)
-				s.send("213 20240102030402")
-				for {
-					l := s.readLine()
-					if l == "" {
+				// The client may have hung up already (over-long).
+				for _, l := range append(tt.reply, "213 20240102030402") {
+					if _, err := io.WriteString(s.conn, l+"\r\n"); err != nil {
 						return
 					}
-					s.send("200 noop-ok")
 				}
+				s.answerNoops()
 			})
 			c := dialFake(t, f, &Dialer{MaxLine: 1024})
 			var times []time.Time

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -68,7 +70,7 @@ func (q qaServer) start(t *testing.T) *fakeServer {
 				st.ln.Close()
 			}
 		}()
-		s.send("220 hi")
+		sendQuiet(s, "220 hi")
 		for {
 			line := strings.TrimRight(s.readLine(), "\r\n")
 			if line == "" {
@@ -85,45 +87,73 @@ func (q qaServer) start(t *testing.T) *fakeServer {
 			}
 			switch verb {
 			case "USER":
-				s.send("331 password")
+				sendQuiet(s, "331 password")
 			case "PASS":
-				s.send("230 in")
+				sendQuiet(s, "230 in")
 			case "TYPE", "PRET", "OPTS":
-				s.send("200 ok")
+				sendQuiet(s, "200 ok")
 			case "NOOP":
-				s.send("200 noop-ok")
+				sendQuiet(s, "200 noop-ok")
 			case "FEAT":
 				if q.feat == nil {
-					s.send("500 no FEAT")
+					sendQuiet(s, "500 no FEAT")
 					continue
 				}
-				s.send("211-Features:")
+				sendQuiet(s, "211-Features:")
 				for _, f := range q.feat {
-					s.send(" " + f)
+					sendQuiet(s, " "+f)
 				}
-				s.send("211 End")
+				sendQuiet(s, "211 End")
 			case "PASV":
-				s.send(st.listen(s))
+				sendQuiet(s, st.listen(s))
 			case "ABOR":
-				s.send("225 nothing to abort")
+				sendQuiet(s, "225 nothing to abort")
 			case "RETR":
 				data, ok := q.files[arg]
 				if !ok {
-					s.send("550 no such file")
+					sendQuiet(s, "550 no such file")
 					continue
 				}
 				dc := st.takeData(s)
-				s.send(fmt.Sprintf("150 Opening BINARY mode data connection for %s (%d bytes).", arg, len(data)))
+				sendQuiet(s, fmt.Sprintf("150 Opening BINARY mode data connection for %s (%d bytes).", arg, len(data)))
 				sendData(s.t, dc, data)
-				s.send("226 done")
+				sendQuiet(s, "226 done")
 			case "QUIT":
-				s.send("221 bye")
+				sendQuiet(s, "221 bye")
 				return
 			default:
-				s.send("500 unknown")
+				sendQuiet(s, "500 unknown")
 			}
 		}
 	})
+}
+
+// sendQuiet is session.send for a client that may hang up at any
+// moment, as it does when a reply breaks the Conn: write errors end
+// nothing, the session's next read sees the end.
+func sendQuiet(s *session, lines ...string) {
+	for _, l := range lines {
+		if _, err := io.WriteString(s.conn, l+"\r\n"); err != nil {
+			return
+		}
+	}
+}
+
+// everyHook returns a Trace with every hook set (whatever hooks Trace
+// has), each counting its calls in calls, so that the hostile replies
+// go through the code that reports them too.
+func everyHook(calls *atomic.Int64) *Trace {
+	tr := &Trace{}
+	v := reflect.ValueOf(tr).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Func {
+			f.Set(reflect.MakeFunc(f.Type(), func([]reflect.Value) []reflect.Value {
+				calls.Add(1)
+				return nil
+			}))
+		}
+	}
+	return tr
 }
 
 // qaFiles are a, b and c, of 50000 bytes each, different.
@@ -142,8 +172,10 @@ func retrAll(t *testing.T, c *Conn, files map[string]string) (int, error) {
 	names := []string{"a", "b", "c"}
 	bufs := make([]bytes.Buffer, 3)
 	var n int
+	var hooks atomic.Int64
 	err := returnsWithin(t, func() (err error) {
-		n, err = c.RetrMany(ctxT(t), []string{"RETR a", "RETR b", "RETR c"}, func(i int) (io.Writer, error) { return &bufs[i], nil })
+		ctx := WithTrace(ctxT(t), everyHook(&hooks))
+		n, err = c.RetrMany(ctx, []string{"RETR a", "RETR b", "RETR c"}, func(i int) (io.Writer, error) { return &bufs[i], nil })
 		return err
 	})
 	for i := range names {
@@ -157,6 +189,9 @@ func retrAll(t *testing.T, c *Conn, files map[string]string) (int, error) {
 	}
 	if err != nil && !typed(err) {
 		t.Errorf("RetrMany: untyped error %v", err)
+	}
+	if hooks.Load() == 0 {
+		t.Error("no Trace hook was called")
 	}
 	return n, err
 }
@@ -180,26 +215,26 @@ func TestQARetrManyHostile(t *testing.T) {
 	}{
 		{"data-refused-425", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "PASV" && st.count[verb] == 2 {
-				s.send(st.listen(s))
+				sendQuiet(s, st.listen(s))
 				st.ln.Close() // nobody listens there
 				st.ln = nil
 				return true
 			}
 			if verb == "RETR" && arg == "b" {
-				s.send("425 Can't open data connection.")
+				sendQuiet(s, "425 Can't open data connection.")
 				return true
 			}
 			return false
 		}, 1, ErrTemp, false},
 		{"data-refused-150-425", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "PASV" && st.count[verb] == 2 {
-				s.send(st.listen(s))
+				sendQuiet(s, st.listen(s))
 				st.ln.Close()
 				st.ln = nil
 				return true
 			}
 			if verb == "RETR" && arg == "b" {
-				s.send("150 here it comes", "425 Can't open data connection.")
+				sendQuiet(s, "150 here it comes", "425 Can't open data connection.")
 				return true
 			}
 			return false
@@ -208,7 +243,7 @@ func TestQARetrManyHostile(t *testing.T) {
 			if verb == "RETR" && arg == "b" {
 				// The client connects, but the server never takes the
 				// connection: it hangs up the control connection.
-				s.send("150 here it comes")
+				sendQuiet(s, "150 here it comes")
 				st.hangUp(s)
 				return true
 			}
@@ -217,9 +252,9 @@ func TestQARetrManyHostile(t *testing.T) {
 		{"short-data-lying-226", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "RETR" && arg == "b" {
 				dc := st.takeData(s)
-				s.send(fmt.Sprintf("150 Opening (%d bytes).", len(files[arg])))
+				sendQuiet(s, fmt.Sprintf("150 Opening (%d bytes).", len(files[arg])))
 				sendData(s.t, dc, files[arg][:20000])
-				s.send("226 done")
+				sendQuiet(s, "226 done")
 				return true
 			}
 			return false
@@ -227,7 +262,7 @@ func TestQARetrManyHostile(t *testing.T) {
 		{"control-closed-after-data", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "RETR" && arg == "b" {
 				dc := st.takeData(s)
-				s.send("150 ok")
+				sendQuiet(s, "150 ok")
 				sendData(s.t, dc, files[arg])
 				st.hangUp(s)
 				return true
@@ -237,7 +272,7 @@ func TestQARetrManyHostile(t *testing.T) {
 		{"226-before-data-ends", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "RETR" && arg == "b" {
 				dc := st.takeData(s)
-				s.send("150 ok", "226 done already")
+				sendQuiet(s, "150 ok", "226 done already")
 				d := files[arg]
 				slowData(s.t, dc, time.Millisecond, d[:10000], d[10000:30000], d[30000:])
 				return true
@@ -246,7 +281,7 @@ func TestQARetrManyHostile(t *testing.T) {
 		}, 3, nil, false},
 		{"421-after-pasv-ahead", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "PASV" && st.count[verb] == 2 {
-				s.send("421 Timeout.")
+				sendQuiet(s, "421 Timeout.")
 				st.hangUp(s)
 				return true
 			}
@@ -254,14 +289,14 @@ func TestQARetrManyHostile(t *testing.T) {
 		}, 1, ErrTemp, true},
 		{"first-pasv-226", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "PASV" && st.count[verb] == 1 {
-				s.send("226 stray")
+				sendQuiet(s, "226 stray")
 				return true
 			}
 			return false
 		}, 0, ErrReply, true},
 		{"pasv-ahead-150", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "PASV" && st.count[verb] == 2 {
-				s.send("150 what", st.listen(s))
+				sendQuiet(s, "150 what", st.listen(s))
 				return true
 			}
 			return false
@@ -269,9 +304,9 @@ func TestQARetrManyHostile(t *testing.T) {
 		{"final-2xx-twice", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "RETR" && arg == "a" {
 				dc := st.takeData(s)
-				s.send("150 ok")
+				sendQuiet(s, "150 ok")
 				sendData(s.t, dc, files[arg])
-				s.send("226 done", "226 done again")
+				sendQuiet(s, "226 done", "226 done again")
 				return true
 			}
 			return false
@@ -279,7 +314,7 @@ func TestQARetrManyHostile(t *testing.T) {
 		{"retr-garbage", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "RETR" && arg == "b" {
 				st.takeData(s).Close()
-				s.send("what?")
+				sendQuiet(s, "what?")
 				return true
 			}
 			return false
@@ -287,7 +322,7 @@ func TestQARetrManyHostile(t *testing.T) {
 		{"retr-over-long", func(s *session, st *qaState, verb, arg string) bool {
 			if verb == "RETR" && arg == "b" {
 				st.takeData(s).Close()
-				s.send("150 " + strings.Repeat("x", 10000))
+				sendQuiet(s, "150 "+strings.Repeat("x", 10000))
 				return true
 			}
 			return false
@@ -362,7 +397,7 @@ func TestQAPRETHostile(t *testing.T) {
 				if verb != "PRET" || st.count[verb] != tt.nth {
 					return false
 				}
-				s.send(tt.reply...)
+				sendQuiet(s, tt.reply...)
 				if tt.close {
 					st.hangUp(s)
 				}
@@ -425,13 +460,13 @@ func TestQAOptsUTF8Hostile(t *testing.T) {
 					if arg != "UTF8 ON" {
 						s.t.Errorf("fake: OPTS %s", arg)
 					}
-					s.send(tt.reply...)
+					sendQuiet(s, tt.reply...)
 					if tt.close {
 						st.hangUp(s)
 					}
 					return true
 				case "SIZE":
-					s.send("213 5")
+					sendQuiet(s, "213 5")
 					return true
 				}
 				return false
