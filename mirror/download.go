@@ -34,9 +34,7 @@ func Download(ctx context.Context, c *ftp.Client, remoteDir, localDir string, op
 			return &Result{}, fmt.Errorf("mirror: %w", err)
 		}
 	}
-	if err := r.begin(); err != nil {
-		return &Result{}, fmt.Errorf("mirror: %w", err)
-	}
+	r.begin()
 	entries, err := c.ReadDir(ctx, r.remote(""))
 	names, other := nameErrors(err)
 	if other != nil && len(entries) == 0 {
@@ -144,16 +142,20 @@ func (d *down) dir(rel string, entries []ftp.Entry, names []*ftp.NameError, list
 			os.Remove(filepath.Join(ldir, t))
 		}
 	}
-	// The files are compared in groups (see compare), queued like
-	// listings so that the work of the whole tree is known early.
+	// The files are compared in groups (see compare), one per worker up
+	// to maxCompare files, queued like listings so that the work of the
+	// whole tree is known early; they are downloaded in batches (one
+	// connection each, see batch) small enough to keep every worker busy.
+	per := max((len(files)+d.workers()-1)/d.workers(), 1)
+	group, size := min(per, maxCompare), min(per, maxBatch)
 	for len(files) > 0 {
-		n := min(maxCompare, len(files))
+		n := min(group, len(files))
 		jobs := make([]job, n)
 		for i, e := range files[:n] {
 			jobs[i] = job{rel: relJoin(rel, e.Name), e: e, le: localBy[e.Name], tmps: byOwner[e.Name]}
 		}
 		files = files[n:]
-		d.push(true, func() { d.compare(jobs) })
+		d.push(true, func() { d.compare(jobs, size) })
 	}
 	if !d.opts.Delete || !canDelete {
 		return
@@ -357,10 +359,10 @@ type job struct {
 // downloaded: their times (MDTM, when the listing has none) are asked for
 // all at once with Client.ModTimes, pipelined on one pooled connection
 // (about one round trip for them all, instead of one per file), then each
-// is planned. The files to download are queued in batches (see batch)
-// small enough to keep every worker busy; a file whose temporary is to be
-// resumed, or whose size is unknown, is queued on its own.
-func (d *down) compare(jobs []job) {
+// is planned. The files to download are queued in batches of size files
+// (see batch); a file whose temporary is to be resumed, or whose size is
+// unknown, is queued on its own.
+func (d *down) compare(jobs []job, size int) {
 	times := make([]time.Time, len(jobs))
 	terrs := make([]error, len(jobs))
 	var ask []string
@@ -392,7 +394,6 @@ func (d *down) compare(jobs []job) {
 			ps = append(ps, p)
 		}
 	}
-	size := min(max((len(ps)+d.workers()-1)/d.workers(), 1), maxBatch)
 	for len(ps) > 0 {
 		n := min(size, len(ps))
 		b := ps[:n:n]

@@ -36,9 +36,7 @@ func Upload(ctx context.Context, c *ftp.Client, localDir, remoteDir string, opts
 		return &Result{}, fmt.Errorf("mirror: %s is not a directory", localDir)
 	}
 	u := &up{run: r, root: localDir}
-	if err := r.begin(); err != nil {
-		return &Result{}, fmt.Errorf("mirror: %w", err)
-	}
+	r.begin()
 	entries, err := c.ReadDir(ctx, r.remote(""))
 	_, other := nameErrors(err)
 	empty := false
