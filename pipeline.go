@@ -55,7 +55,9 @@ var notPipelined = map[string]bool{
 // round trip. For each reply it calls fn with the index of its command
 // and what SendCmd would have returned: the reply, or an error (an *Error
 // for a 4xx or 5xx reply). fn runs on the calling goroutine, between
-// reads; it must not use the Conn.
+// reads; it must not use the Conn. When a command holds a name that is
+// not ASCII, FEAT (and OPTS UTF8 ON) may be sent first, alone, as before
+// any command (see Dialer.NoOptsUTF8).
 //
 // Nothing is sent when a command holds CR or LF (ErrIllegalNewline), cannot
 // be encoded, or is one that must not be pipelined (ErrNotPipelined:
@@ -92,6 +94,13 @@ func (c *Conn) SendCmds(ctx context.Context, cmds []string, fn func(i int, resp 
 		}
 		if err := c.settle(); err != nil {
 			return "", err
+		}
+		// FEAT and OPTS UTF8 ON before the first name that is not
+		// ASCII, as for a command sent alone (utf8.go).
+		for _, cmd := range cmds {
+			if err := c.probeUTF8(cmd); err != nil {
+				return "", err
+			}
 		}
 		sent, flight := 0, 0 // commands sent, bytes of those not answered
 		for i := range cmds {

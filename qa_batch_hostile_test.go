@@ -178,3 +178,68 @@ func TestQADownloadManyHostileLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestQADownloadManyHostilePRET: a server that wants PRET (drftpd's
+// refusal of a PASV without it) misbehaves on one PRET of a batch, some
+// of them sent ahead with the next PASV. Each file is whole or has a
+// typed error, nothing hangs, and the Client works afterwards.
+func TestQADownloadManyHostilePRET(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		f    ftptest.Fault
+	}{
+		{"refused", ftptest.Fault{Command: "PRET", Nth: 2, Reply: "550 PRET refused"}},
+		{"1xx", ftptest.Fault{Command: "PRET", Nth: 2, Reply: "150 odd"}},
+		{"1xx-then-final", ftptest.Fault{Command: "PRET", Nth: 2, Reply: "150 odd\r\n200 ok"}},
+		{"garbage", ftptest.Fault{Command: "PRET", Nth: 2, Reply: "PRET?"}},
+		{"two-replies", ftptest.Fault{Command: "PRET", Nth: 2, Reply: "200 ok\r\n200 again"}},
+		{"421-close", ftptest.Fault{Command: "PRET", Nth: 2, Reply: "421 bye", CloseAfterReply: true}},
+		{"closed", ftptest.Fault{Command: "PRET", Nth: 2, CloseControl: true}},
+		{"first-refused", ftptest.Fault{Command: "PRET", Nth: 1, Reply: "500 no"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			ctx := testCtx(t)
+			srv := ftptest.NewUnstartedServer()
+			srv.Personality = ftptest.Personality{RequirePRET: true}
+			srv.Start()
+			t.Cleanup(srv.Close)
+			c := &Client{Addr: srv.Addr, User: "user", Password: "pass", MaxRetries: 1, Dialer: &Dialer{PRET: true}}
+			t.Cleanup(func() { c.Close() })
+			names, data := batchFiles(t, srv, 4, 3000)
+			srv.AddFault(tt.f)
+			bctx, cancel := context.WithTimeout(ctx, guard)
+			defer cancel()
+			dst, bufs := collectDst(t, data)
+			res, err := c.DownloadMany(bctx, names, dst)
+			if bctx.Err() != nil {
+				t.Fatalf("DownloadMany hung until its ctx ended: %v", err)
+			}
+			for i, r := range res {
+				got := []byte(nil)
+				if bufs[i] != nil {
+					got = bufs[i].Bytes()
+				}
+				switch {
+				case r.Err == nil && !bytes.Equal(got, data[i]):
+					t.Errorf("file %d: no error but %d of %d bytes", i, len(got), len(data[i]))
+				case r.Err != nil && !typed(r.Err):
+					t.Errorf("file %d: untyped error %v", i, r.Err)
+				case !bytes.HasPrefix(data[i], got):
+					t.Errorf("file %d: bytes that are not the file's", i)
+				}
+			}
+			t.Logf("%v", err)
+			srv.ClearFaults()
+			dst2, bufs2 := collectDst(t, data)
+			if _, err := c.DownloadMany(ctx, names, dst2); err != nil {
+				t.Fatalf("DownloadMany after the fault: %v", err)
+			}
+			for i := range names {
+				if !bytes.Equal(bufs2[i].Bytes(), data[i]) {
+					t.Errorf("after the fault, file %d: %d bytes", i, bufs2[i].Len())
+				}
+			}
+		})
+	}
+}
