@@ -14,6 +14,11 @@ import (
 // match fs.ErrNotExist). When the connection fails before every reply
 // was read, the files left are asked again on a fresh connection, up to
 // MaxRetries times, as any call. The error is the first of errs, or nil.
+//
+// TYPE I goes first in the pipeline when the connection is not known to
+// be in binary mode (MDTM does not depend on it, and it costs no round
+// trip there), so that a download that follows on the connection, as in
+// a mirror, does not have to send it.
 func (c *Client) ModTimes(ctx context.Context, paths []string) (times []time.Time, errs []error, err error) {
 	times = make([]time.Time, len(paths))
 	errs = make([]error, len(paths))
@@ -37,7 +42,7 @@ func (c *Client) ModTimes(ctx context.Context, paths []string) (times []time.Tim
 			ts := make([]time.Time, len(ask))
 			es := make([]error, len(ask))
 			var n int
-			n, cerr = pc.c.modTimes(ctx, names, ts, es)
+			n, cerr = pc.c.modTimes(ctx, names, ts, es, pc.c.curType != "I")
 			c.giveBack(ctx, pc, cerr)
 			for k := 0; k < n; k++ {
 				i := ask[k]

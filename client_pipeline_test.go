@@ -53,6 +53,9 @@ func TestClientModTimes(t *testing.T) {
 	if n := countCmds(srv, "DELE"); n != 0 {
 		t.Errorf("%d DELE sent", n)
 	}
+	if n := countCmds(srv, "TYPE"); n != 2 {
+		t.Errorf("%d TYPE, want 2 (TYPE I pipelined on each connection)", n)
+	}
 	if n := countCmds(srv, "USER"); n != 2 {
 		t.Errorf("%d logins, want 2 (one after the cut)", n)
 	}

@@ -176,7 +176,7 @@ func (c *Conn) putLines(cmds []string, lines [][]byte, sent *int, upto, room int
 func (c *Conn) ModTimes(ctx context.Context, names []string) (times []time.Time, errs []error, err error) {
 	times = make([]time.Time, len(names))
 	errs = make([]error, len(names))
-	answered, err := c.modTimes(ctx, names, times, errs)
+	answered, err := c.modTimes(ctx, names, times, errs, false)
 	if err != nil {
 		for i := answered; i < len(names); i++ {
 			errs[i] = err
@@ -186,24 +186,34 @@ func (c *Conn) ModTimes(ctx context.Context, names []string) (times []time.Time,
 }
 
 // modTimes is ModTimes into times and errs; it returns how many files
-// were answered (the first ones) and the error that stopped it.
-func (c *Conn) modTimes(ctx context.Context, names []string, times []time.Time, errs []error) (int, error) {
-	cmds := make([]string, len(names))
-	for i, n := range names {
-		cmds[i] = "MDTM " + n
+// were answered (the first ones) and the error that stopped it. With
+// typeI, TYPE I goes first in the pipeline (its reply only sets the
+// Conn's type).
+func (c *Conn) modTimes(ctx context.Context, names []string, times []time.Time, errs []error, typeI bool) (int, error) {
+	var cmds []string
+	if typeI {
+		cmds = append(cmds, "TYPE I")
+	}
+	skip := len(cmds)
+	for _, n := range names {
+		cmds = append(cmds, "MDTM "+n)
 	}
 	answered := 0
 	err := c.SendCmds(ctx, cmds, func(i int, resp string, err error) {
+		if i < skip {
+			return
+		}
+		i -= skip
 		answered = i + 1
 		switch {
 		case err != nil:
 			errs[i] = err
 		case !strings.HasPrefix(resp, "213"):
-			errs[i] = cmdError(newError(ErrReply, resp), cmds[i])
+			errs[i] = cmdError(newError(ErrReply, resp), cmds[i+skip])
 		default:
 			t, ok := parseMDTM(strings.TrimSpace(resp[3:]))
 			if !ok {
-				errs[i] = cmdError(newError(ErrProto, resp), cmds[i])
+				errs[i] = cmdError(newError(ErrProto, resp), cmds[i+skip])
 			} else {
 				times[i] = t
 			}
