@@ -59,6 +59,9 @@ type U int
 // F is documented.
 func F() {}
 
+// Documents W badly.
+func W() {}
+
 func G() {}
 
 func (T) M() {}
@@ -92,7 +95,7 @@ type I interface {
 		got[i] = got[i][strings.Index(got[i], " ")+1:] // drop file:line
 	}
 	sort.Strings(got)
-	want := []string{"func G", "func T.M", "interface method I.Do", "field T.C", "field T.Hh", "type U", "var V"}
+	want := []string{"func G", "func T.M", "interface method I.Do", "field T.C", "field T.Hh", "func W (doc does not start with its name)", "type U", "var V"}
 	sort.Strings(want)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("undocumented = %q, want %q", got, want)
@@ -140,6 +143,8 @@ func undocumented(t *testing.T, dir string) []string {
 				}
 				if !hasText(d.Doc) {
 					report(d.Pos(), what)
+				} else if !startsWithName(d.Doc, d.Name.Name) {
+					report(d.Pos(), what+" (doc does not start with its name)")
 				}
 			case *ast.GenDecl:
 				for _, spec := range d.Specs {
@@ -148,8 +153,14 @@ func undocumented(t *testing.T, dir string) []string {
 						if !s.Name.IsExported() {
 							continue
 						}
-						if !hasText(s.Doc) && !(len(d.Specs) == 1 && hasText(d.Doc)) {
+						doc := s.Doc
+						if !hasText(doc) && len(d.Specs) == 1 {
+							doc = d.Doc
+						}
+						if !hasText(doc) {
 							report(s.Pos(), "type "+s.Name.Name)
+						} else if !startsWithName(doc, s.Name.Name) {
+							report(s.Pos(), "type "+s.Name.Name+" (doc does not start with its name)")
 						}
 						checkMembers(s, report)
 					case *ast.ValueSpec:
@@ -240,6 +251,21 @@ func recvTypeName(e ast.Expr) string {
 			return ""
 		}
 	}
+}
+
+// startsWithName reports whether the doc comment doc starts with name, as
+// Go doc comments do ("Dial connects ...", "A Conn is ..."): an article
+// may come first, and a deprecation notice is accepted as it is.
+func startsWithName(doc *ast.CommentGroup, name string) bool {
+	words := strings.Fields(doc.Text())
+	if len(words) > 1 && (words[0] == "A" || words[0] == "An" || words[0] == "The") {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return false
+	}
+	w := strings.TrimRight(words[0], ".,:;")
+	return w == name || strings.HasPrefix(words[0], "Deprecated:")
 }
 
 // hasText reports whether a comment group holds any text.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/ftplib-go/ftp/ftptest"
 )
@@ -239,6 +241,60 @@ func TestQADownloadManyHostilePRET(t *testing.T) {
 				if !bytes.Equal(bufs2[i].Bytes(), data[i]) {
 					t.Errorf("after the fault, file %d: %d bytes", i, bufs2[i].Len())
 				}
+			}
+		})
+	}
+}
+
+// TestQAClientModTimesHostile: Client.ModTimes meets a 1xx, a 421, a
+// hang-up or garbage in the middle of its pipelined MDTMs. A reply that
+// breaks the connection costs a retry on a fresh one for the files not
+// answered yet; every file ends with its own time or a typed error.
+func TestQAClientModTimesHostile(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		f    ftptest.Fault
+		bad  []int // the files that get an error
+	}{
+		{"1xx", ftptest.Fault{Command: "MDTM", Nth: 2, Reply: "150 wait"}, nil},
+		{"1xx-then-final", ftptest.Fault{Command: "MDTM", Nth: 2, Reply: "150 wait\r\n213 20010101000000"}, nil},
+		{"421-close", ftptest.Fault{Command: "MDTM", Nth: 2, Reply: "421 bye", CloseAfterReply: true}, []int{1}},
+		{"closed", ftptest.Fault{Command: "MDTM", Nth: 2, CloseControl: true}, nil},
+		{"garbage", ftptest.Fault{Command: "MDTM", Nth: 2, Reply: "when?"}, []int{1}},
+		// Not worth a retry: the Conn breaks, the files left fail.
+		{"over-long", ftptest.Fault{Command: "MDTM", Nth: 2, Reply: "213 " + string(bytes.Repeat([]byte("9"), 10000))}, []int{1, 2, 3}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			c, srv := newTestClient(t, func(c *Client) { c.MaxRetries = 2; c.Dialer = &Dialer{} })
+			ctx := testCtx(t)
+			names, _ := batchFiles(t, srv, 4, 10)
+			want := make([]time.Time, len(names))
+			for i, n := range names {
+				want[i] = time.Date(2020, 1, 2, 3, 4, i, 0, time.UTC)
+				if err := srv.SetModTime(n, want[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv.AddFault(tt.f)
+			bctx, cancel := context.WithTimeout(ctx, guard)
+			defer cancel()
+			times, errs, err := c.ModTimes(bctx, names)
+			if bctx.Err() != nil {
+				t.Fatalf("ModTimes hung until its ctx ended: %v", err)
+			}
+			for i := range names {
+				switch {
+				case slices.Contains(tt.bad, i):
+					if errs[i] == nil || !typed(errs[i]) {
+						t.Errorf("file %d: %v, %v; want a typed error", i, times[i], errs[i])
+					}
+				case errs[i] != nil || !times[i].Equal(want[i]):
+					t.Errorf("file %d: %v, %v; want %v", i, times[i], errs[i], want[i])
+				}
+			}
+			if (len(tt.bad) > 0) != (err != nil) {
+				t.Errorf("ModTimes: %v", err)
 			}
 		})
 	}
