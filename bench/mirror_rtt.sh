@@ -106,6 +106,12 @@ for rtt in "${rtts[@]}"; do
 			done
 		done
 		rm -rf "$WORK/trace"
+		for pass in first second; do
+			ip netns exec ftpcli /usr/bin/time -f "[mirror] ftplib mirror ($pass run): %e s wall" \
+				env FTP_USER="$USER_NAME" FTP_PASSWORD="$PASS" "$WORK/bin/ftplib" mirror --parallel 8 \
+				"ftp://$SRV_IP:2231/mirror200" "$WORK/trace" >/dev/null
+		done
+		rm -rf "$WORK/trace"
 		stop_server
 		bash "$RTTLINK" down
 		continue
