@@ -211,8 +211,12 @@ func TestFTPSPromoted(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if _, ok := dc.(*tls.Conn); !ok {
+			tc, ok := dc.(interface{ ConnectionState() tls.ConnectionState })
+			if !ok {
 				return fmt.Errorf("NTransferCmd returned a %T", dc)
+			}
+			if !tc.ConnectionState().HandshakeComplete {
+				return fmt.Errorf("NTransferCmd: data handshake not complete")
 			}
 			if b, err := io.ReadAll(dc); err != nil || len(b) != 14 {
 				return fmt.Errorf("read %q, %v", b, err)

@@ -274,6 +274,10 @@ func (c *Conn) TransferCmd(ctx context.Context, cmd string, opts ...TransferOpti
 // when unknown (ftplib ntransfercmd). The reply to cmd must be 125 or 150,
 // possibly after a 2xx. No TYPE is sent. The caller reads or writes the
 // connection, closes it, and then reads the final reply with VoidResp.
+// With Dialer.Timeout set, each Read and Write of the returned connection
+// times out after it (as ftplib's data socket does) until the caller sets
+// a deadline of its own; an FTPS data connection still offers the
+// *tls.Conn methods, such as ConnectionState, through embedding.
 func (c *Conn) NTransferCmd(ctx context.Context, cmd string, opts ...TransferOption) (net.Conn, int64, error) {
 	o := collect(opts)
 	var conn, raw net.Conn
@@ -289,7 +293,7 @@ func (c *Conn) NTransferCmd(ctx context.Context, cmd string, opts ...TransferOpt
 	// The socket is the caller's now.
 	c.setData(nil)
 	_ = raw.SetDeadline(time.Time{})
-	return conn, size, nil
+	return withTimeout(conn, c.timeout), size, nil
 }
 
 // RetrBinary downloads in binary mode (ftplib retrbinary): TYPE I (unless
