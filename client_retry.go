@@ -164,24 +164,7 @@ func (cw *countWriter) Write(p []byte) (int, error) {
 func (cw *countWriter) ReadFrom(r io.Reader) (int64, error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	buf := *bp
-	var total int64
-	for {
-		n, rerr := r.Read(buf)
-		if n > 0 {
-			m, werr := cw.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
+	return copyBuffer(cw, r, *bp)
 }
 
 // Download copies the file path to w (TYPE I, RETR) and returns the

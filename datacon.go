@@ -432,27 +432,7 @@ func (d *DataConn) WriteTo(w io.Writer) (int64, error) {
 			})
 		}
 	}
-	buf := d.buffer(0)
-	var total int64
-	for {
-		n, err := d.Read(buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr == nil && m < n {
-				werr = io.ErrShortWrite
-			}
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
+	return copyBuffer(w, d, d.buffer(0))
 }
 
 // Write writes data to be uploaded.
@@ -497,13 +477,24 @@ func (d *DataConn) ReadFrom(r io.Reader) (int64, error) {
 			})
 		}
 	}
-	buf := d.buffer(0)
+	return copyBuffer(d, r, d.buffer(0))
+}
+
+// copyBuffer copies src to dst through buf until io.EOF, as io.CopyBuffer
+// does but without consulting WriterTo or ReaderFrom: it is what the
+// WriteTo and ReadFrom methods themselves fall back to, so io.CopyBuffer
+// would call them back. A write error ends the copy before a read error
+// is looked at; a short write without an error is io.ErrShortWrite.
+func copyBuffer(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 	var total int64
 	for {
-		n, rerr := r.Read(buf)
+		n, rerr := src.Read(buf)
 		if n > 0 {
-			m, werr := d.Write(buf[:n])
+			m, werr := dst.Write(buf[:n])
 			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
 			if werr != nil {
 				return total, werr
 			}
